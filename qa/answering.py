@@ -1,0 +1,171 @@
+"""Extractive answers: the supporting sentence, the answer span inside it, citations, and an
+honest refusal when the documents do not hold the answer.
+
+Only the question is embedded at query time; sentences are scored with the vectors stored
+at build time, the question's lexical coverage and the rank of their chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.folding import fold
+from qa.index_store import Index
+from qa.lexical import char_tokens, query_text
+from qa.retrieval import Hit, retrieve
+from qa.spans import DATE, NUMBER, extract_span, question_type
+
+NO_ANSWER = "文档中没有找到相关答案。"
+SENTENCE_CHUNKS = 5  # sentences of this many top chunks compete for the answer
+WEIGHTS = {"dense": 1.0, "coverage": 0.6, "chunk": 0.08, "type": 0.04}
+
+
+@dataclass
+class Citation:
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    excerpt: str
+    highlight: list[int]
+    answer_highlight: list[int] | None
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    status: str  # "answered" or "no_answer"
+    answer: str | None
+    sentence: str | None
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    question_type: str = "other"
+    message: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def coverage(question_tokens: list[str], sentence: str) -> float:
+    """Share of the question's characters and bigrams that the sentence contains (bigrams count double)."""
+    if not question_tokens:
+        return 0.0
+    folded = fold(sentence)
+    total = got = 0.0
+    for t in set(question_tokens):
+        w = 2.0 if len(t) > 1 else 1.0
+        total += w
+        got += w if t in folded else 0.0
+    return got / total
+
+
+def _has_type(qtype: str, sentence: str) -> bool:
+    if qtype == "date":
+        return bool(DATE.search(sentence))
+    if qtype == "number":
+        return any(ch.isdigit() for ch in sentence) and bool(NUMBER.search(sentence))
+    return False
+
+
+@dataclass
+class Scored:
+    row: int
+    chunk_rank: int  # 1-based rank of the best chunk containing the sentence
+    score: float
+    dense: float
+    coverage: float
+
+
+def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray) -> list[Scored]:
+    rows: dict[int, int] = {}
+    for rank, hit in enumerate(hits[:SENTENCE_CHUNKS], 1):
+        for row in index.chunk_sentences[hit.chunk]:
+            rows.setdefault(row, rank)
+    if not rows:
+        return []
+    ids = np.fromiter(rows, dtype=np.int64)
+    dense = np.asarray(index.sentence_vectors[ids]) @ qvec.astype(np.float32)
+    qtokens = char_tokens(query_text(question))
+    qtype = question_type(question)
+    out = []
+    for row, d in zip(ids.tolist(), dense.tolist()):
+        text = index.sentence_text(row)
+        cov = coverage(qtokens, text)
+        score = (WEIGHTS["dense"] * d + WEIGHTS["coverage"] * cov + WEIGHTS["chunk"] / rows[row]
+                 + WEIGHTS["type"] * _has_type(qtype, text))
+        out.append(Scored(row, rows[row], score, d, cov))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def confidence(best: Scored) -> float:
+    """Map the best sentence's evidence to [0, 1]; calibrated on CMRC 2018 dev (see README)."""
+    z = 8.0 * (best.dense - 0.80) + 4.0 * (best.coverage - 0.35)
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def answer_question(index: Index, embedder: Embedder, question: str, settings: Settings,
+                    top_k: int | None = None, within: np.ndarray | None = None,
+                    qvec: np.ndarray | None = None) -> Answer:
+    """Answer ``question``; ``qvec`` lets a caller that already embedded the question reuse it."""
+    top_k = top_k or settings.top_k
+    t0 = time.perf_counter()
+    qvec = embedder.query(question) if qvec is None else qvec
+    t1 = time.perf_counter()
+    hits = retrieve(index, question, qvec, settings, k=max(top_k, SENTENCE_CHUNKS), within=within)
+    t2 = time.perf_counter()
+    scored = score_sentences(index, hits, question, qvec)
+    qtype = question_type(question)
+    result = Answer(question=question, status="no_answer", answer=None, sentence=None,
+                    confidence=0.0, question_type=qtype, message=NO_ANSWER)
+    if scored:
+        best = scored[0]
+        result.confidence = round(confidence(best), 4)
+        if result.confidence >= settings.no_answer_threshold:
+            sentence = index.sentence_text(best.row)
+            span = extract_span(question, sentence)
+            result.status, result.message = "answered", None
+            result.sentence = sentence
+            result.answer = sentence[span.start:span.end] if span else sentence
+            result.citations = _citations(index, hits, top_k, scored, best, span)
+    t3 = time.perf_counter()
+    result.timings_ms = {"embed": round((t1 - t0) * 1000, 2), "retrieve": round((t2 - t1) * 1000, 2),
+                         "select": round((t3 - t2) * 1000, 2), "total": round((t3 - t0) * 1000, 2)}
+    return result
+
+
+def _citations(index: Index, hits: list[Hit], top_k: int, scored: list[Scored], best: Scored,
+               span: Any) -> list[Citation]:
+    """The chunk of the supporting sentence first, then the other top chunks, without repeats."""
+    by_row = {s.row: s for s in scored}
+    best_chunk = next(h for h in hits if best.row in index.chunk_sentences[h.chunk])
+    ordered = [best_chunk] + [h for h in hits if h.chunk != best_chunk.chunk]
+    seen: set[str] = set()
+    out: list[Citation] = []
+    for hit in ordered:
+        chunk = index.chunks[hit.chunk]
+        if chunk.text in seen:
+            continue
+        if len(out) == top_k:
+            break
+        seen.add(chunk.text)
+        rows = index.chunk_sentences[hit.chunk]
+        row = best.row if hit is best_chunk else max(rows, key=lambda r: by_row[r].score if r in by_row else -1.0)
+        _, a, b = (int(x) for x in index.sentences[row])
+        highlight = [a - chunk.start, b - chunk.start]
+        answer_hl = None
+        if hit is best_chunk and span is not None:
+            answer_hl = [highlight[0] + span.start, highlight[0] + span.end]
+        out.append(Citation(chunk.doc_id, chunk.title, chunk.start, chunk.end, chunk.text, highlight,
+                            answer_hl, round(float(hit.score), 6), hit.dense_rank, hit.lexical_rank))
+    return out

@@ -1,0 +1,134 @@
+"""The ``qa`` command: index build/update, ask, eval, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from qa.config import Settings
+from qa.index_store import BuildInProgress, IndexUnavailable
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/ or QA_CORPUS_DIR)")
+    p.add_argument("--index", type=Path, help="index folder (default: index/<model>-c<chars>-o<overlap>)")
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return Settings.from_env(corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None),
+                             **extra)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from qa.service import QAService
+
+    service = QAService(_settings(args))
+    if args.action == "info":
+        from qa.index_store import read_manifest
+
+        m = read_manifest(service.settings)
+        print(json.dumps({k: m[k] for k in ("model", "dim", "chunker", "lexical", "dense", "counts",
+                                             "built_at", "build_seconds", "skipped")}, ensure_ascii=False, indent=2))
+        return 0
+    report = service.build(incremental=args.action == "update", show_progress=not args.quiet)
+    for s in report.skipped:
+        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+    if args.action == "update":
+        print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+              f"renamed {len(report.renamed)}")
+    print(f"{report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
+          f"embedded {report.embedded_chunks} chunks and {report.embedded_sentences} sentences "
+          f"in {report.seconds:.1f} s -> {report.path}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.service import QAService
+
+    service = QAService(_settings(args))
+    service.load(build_if_missing=True, show_progress=not args.json)
+    answer = service.ask(args.question, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    if answer.status == "no_answer":
+        print(answer.message)
+        return 0
+    print(f"答案: {answer.answer}")
+    print(f"依据: {answer.sentence}")
+    print(f"置信度: {answer.confidence:.2f}")
+    print("来源:")
+    for n, c in enumerate(answer.citations, 1):
+        print(f"  [{n}] {c.title} ({c.doc_id} {c.start}-{c.end}) {c.excerpt[:80].replace(chr(10), ' ')}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import run_eval
+
+    settings = _settings(args)
+    return run_eval(args.file, settings, gold_context=args.gold_context, limit=args.limit,
+                    out=args.out, methods=args.methods, work=args.work)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qa.server import serve
+
+    settings = _settings(args, host=args.host, port=args.port)
+    serve(settings, watch=args.watch)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qa", description="问答: extractive question answering over your Chinese documents")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build, update or describe the index")
+    p.add_argument("action", choices=["build", "update", "info"])
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the API's JSON structure")
+    p.add_argument("--top-k", type=int, default=None)
+    _common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate on a SQuAD-style JSON file (e.g. CMRC 2018 dev)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--gold-context", action="store_true", help="ask each question against its own paragraph")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--out", type=Path, default=None, help="write the metrics and per-question results as JSON")
+    p.add_argument("--methods", default="hybrid,dense,lexical", help="retrieval methods to report")
+    p.add_argument("--work", type=Path, default=None,
+                   help="keep the evaluation corpus and index here and reuse them next time (default: a temp dir)")
+    _common(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="serve the chat page and the /ask API")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--watch", action="store_true", help="re-index when the corpus folder changes")
+    _common(p)
+    p.set_defaults(func=cmd_serve)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("sentence_transformers", "httpx", "transformers", "bm25s", "faiss.loader", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except (IndexUnavailable, BuildInProgress, FileNotFoundError, ValueError) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

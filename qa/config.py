@@ -1,0 +1,113 @@
+"""All settings in one place, each overridable by a ``QA_*`` environment variable.
+
+Settings are read once (at CLI start or app creation) and passed down explicitly, so no
+stage reads the environment on its own and tests can build as many configurations as
+they need side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+# Prompts of known models; any other model gets none unless QA_QUERY_PROMPT / QA_PASSAGE_PROMPT say.
+KNOWN_PROMPTS: dict[str, tuple[str, str]] = {
+    "multilingual-e5-small": ("query: ", "passage: "),
+    "intfloat/multilingual-e5-small": ("query: ", "passage: "),
+    "intfloat/multilingual-e5-base": ("query: ", "passage: "),
+    "BAAI/bge-small-zh-v1.5": ("为这个句子生成表示以用于检索相关文章：", ""),
+}
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_root: Path = Path("index")
+    # Full path of one index; empty means index_root / index_name (named by its settings).
+    index_dir: Path | None = None
+    cache_dir: Path = field(default_factory=_default_cache)
+
+    model: str = DEFAULT_MODEL
+    query_prompt: str | None = None
+    passage_prompt: str | None = None
+    batch_size: int = 32
+    threads: int = 0  # 0: let torch decide
+
+    chunk_chars: int = 160
+    chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
+    max_file_bytes: int = 20_000_000
+
+    lexical_tokenizer: str = "char"  # "char" (unigrams+bigrams) or "jieba"
+    fusion: str = "rrf"  # "rrf" or "weighted"
+    fusion_weight: float = 0.5  # dense share in the weighted sum
+    rrf_k: int = 60
+    candidates: int = 50  # per-method depth before fusion
+
+    top_k: int = 5
+    max_question_chars: int = 500
+    no_answer_threshold: float = 0.30
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str = ""
+    max_upload_bytes: int = 5_000_000
+    watch_interval: float = 2.0
+
+    @property
+    def prompts(self) -> tuple[str, str]:
+        q, p = KNOWN_PROMPTS.get(self.model, ("", ""))
+        return (self.query_prompt if self.query_prompt is not None else q,
+                self.passage_prompt if self.passage_prompt is not None else p)
+
+    @property
+    def index_name(self) -> str:
+        slug = self.model.rstrip("/").replace("\\", "/").split("/")[-1] or "model"
+        return f"{slug}-c{self.chunk_chars}-o{self.chunk_overlap}"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir if self.index_dir is not None else self.index_root / self.index_name
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from ``QA_<FIELD>`` variables, then explicit overrides (CLI flags)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get("QA_" + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus_dir", "index_root", "index_dir", "cache_dir"):
+            if isinstance(values.get(key), str):
+                values[key] = Path(str(values[key]))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(name: str, typ: object, raw: str) -> object:
+    t = str(typ)
+    try:
+        if "Path" in t:
+            return Path(raw) if raw else None
+        if t.startswith("int"):
+            return int(raw)
+        if t.startswith("float"):
+            return float(raw)
+        if "None" in t and raw == "":
+            return None
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"QA_{name.upper()}={raw!r} is not a valid {t}") from exc

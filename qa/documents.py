@@ -1,0 +1,174 @@
+"""Reading a corpus folder: decoding files as Chinese files really arrive, and extracting text.
+
+A file that cannot be read never stops a build: it is reported as skipped, with the reason,
+and the rest of the corpus goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+from qa.cleaning import clean
+from qa.records import Document, SkippedFile
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+
+
+class UnreadableFile(ValueError):
+    """The file is binary, empty or in no encoding we can decode."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name), trying encodings in the order Chinese files need."""
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"broken UTF-16: {exc.reason}") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        names: tuple[str, ...] = ("utf-8",)
+    else:
+        names = ("utf-8", "gb18030")
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile("binary file (NUL bytes)")
+    for name in names:
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text, name
+    raise UnreadableFile("not UTF-8, GB18030/GBK or UTF-16 text")
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:20000]
+    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or 0xE000 <= ord(c) <= 0xF8FF)
+    return bad <= max(2, len(sample) // 100)
+
+
+class _VisibleText(HTMLParser):
+    """Visible text of an HTML page; block elements become line breaks, headings their own lines."""
+
+    SKIP = {"script", "style", "head", "noscript", "template", "svg"}
+    BLOCK = {"p", "div", "br", "li", "tr", "section", "article", "blockquote", "pre", "table",
+             "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "title", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data.strip()
+        if not self.skip:
+            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data) if "\n" in data else data)
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", text)
+    return text.strip("\n"), parser.title
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+_MD_MARKUP = re.compile(r"^\s{0,3}(?:[-*+]\s+|>\s?|\d+\.\s+)|\*\*|__|`{1,3}|^\s{0,3}(?:-{3,}|\*{3,})\s*$", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def markdown_to_text(md: str) -> str:
+    """Markdown reduced to its words; headings are kept as their own lines."""
+    md = _MD_LINK.sub(r"\1", md)
+    md = _MD_HEADING.sub(lambda m: "\n", md)
+    return _MD_MARKUP.sub("", md)
+
+
+def read_document(path: Path, doc_id: str, max_bytes: int = 20_000_000) -> Document:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnreadableFile(f"file is {size} bytes, over the limit of {max_bytes}")
+    raw, encoding = decode(path.read_bytes())
+    html_title = ""
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        raw, html_title = html_to_text(raw)
+    elif suffix in (".md", ".markdown"):
+        raw = markdown_to_text(raw)
+    text, blocks, offsets = clean(raw)
+    if not text.strip():
+        raise UnreadableFile("no text after cleaning")
+    title = html_title
+    if not title:
+        first = blocks[0] if blocks else None
+        title = text[first.start:first.end] if first and first.kind == "heading" else path.stem
+    return Document(doc_id=doc_id, title=title[:120], text=text,
+                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    blocks=blocks, source_offsets=offsets, encoding=encoding)
+
+
+def corpus_files(corpus_dir: Path) -> Iterator[tuple[Path, str]]:
+    """Yield (path, doc_id) for every candidate file, in a stable order; hidden files are ignored."""
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUFFIXES:
+            yield path, rel.as_posix()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,
+                on_file: Callable[[int, int], None] | None = None) -> tuple[list[Document], list[SkippedFile]]:
+    """Read every document; ``on_file(done, total)`` reports progress."""
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus directory not found: {corpus_dir}")
+    docs: list[Document] = []
+    skipped: list[SkippedFile] = []
+    files = list(corpus_files(corpus_dir))
+    for n, (path, doc_id) in enumerate(files, 1):
+        if on_file:
+            on_file(n, len(files))
+        try:
+            docs.append(read_document(path, doc_id, max_bytes))
+        except (UnreadableFile, OSError) as exc:
+            log.warning("skipping %s: %s", doc_id, exc)
+            skipped.append(SkippedFile(doc_id, str(exc)))
+        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
+            log.exception("skipping %s: could not parse it", doc_id)
+            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
+    return docs, skipped

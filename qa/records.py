@@ -1,0 +1,63 @@
+"""Plain records passed from one stage to the next (documents → chunks → index → answers).
+
+Offsets are always character offsets into ``Document.text`` (the cleaned text that the
+document view shows), so a citation can be checked with ``text[start:end]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or heading of a cleaned document."""
+
+    kind: str  # "heading" or "paragraph"
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    doc_id: str  # path relative to the corpus, with "/" separators
+    title: str
+    text: str  # cleaned text: the document's own characters, re-flowed
+    sha256: str  # of ``text``
+    blocks: list[Block] = field(default_factory=list)
+    source_offsets: list[int] = field(default_factory=list)  # text index -> raw file index
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass
+class Chunk:
+    chunk_id: int
+    doc_id: str
+    title: str
+    heading_path: list[str]
+    start: int
+    end: int
+    text: str
+    sentences: list[tuple[int, int]]  # document offsets of the body sentences in this chunk
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Chunk:
+        data = dict(data)
+        data["sentences"] = [tuple(s) for s in data["sentences"]]
+        return cls(**data)
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str

@@ -1,0 +1,92 @@
+"""Hybrid retrieval: FAISS inner product on the query embedding, BM25 on Chinese tokens, fused.
+
+Reciprocal rank fusion (default) needs no score calibration; the weighted sum mixes
+min-max normalized scores. Both are measured by ``qa eval`` (see the README).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from qa.config import Settings
+from qa.index_store import Index
+
+
+class Hit(NamedTuple):
+    chunk: int  # row in Index.chunks
+    score: float  # fused
+    dense_rank: int | None  # 1-based; None when the method did not return the chunk
+    dense_score: float | None
+    lexical_rank: int | None
+    lexical_score: float | None
+
+
+def dense_search(index: Index, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    k = min(k, index.dense.ntotal)
+    if k <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    scores, ids = index.dense.search(query_vec.reshape(1, -1).astype(np.float32), k)
+    keep = ids[0] >= 0
+    return ids[0][keep].astype(np.int64), scores[0][keep]
+
+
+def fuse(dense: tuple[np.ndarray, np.ndarray], lexical: tuple[np.ndarray, np.ndarray],
+         settings: Settings, k: int) -> list[Hit]:
+    d_ids, d_scores = dense
+    l_ids, l_scores = lexical
+    d_rank = {int(c): r for r, c in enumerate(d_ids, 1)}
+    l_rank = {int(c): r for r, c in enumerate(l_ids, 1)}
+    d_val = dict(zip(map(int, d_ids), map(float, d_scores)))
+    l_val = dict(zip(map(int, l_ids), map(float, l_scores)))
+    fused: dict[int, float] = {}
+    if settings.fusion == "weighted":
+        dn, ln = _minmax(d_val), _minmax(l_val)
+        w = settings.fusion_weight
+        for c in set(dn) | set(ln):
+            fused[c] = w * dn.get(c, 0.0) + (1 - w) * ln.get(c, 0.0)
+    elif settings.fusion == "rrf":
+        for ranks in (d_rank, l_rank):
+            for c, r in ranks.items():
+                fused[c] = fused.get(c, 0.0) + 1.0 / (settings.rrf_k + r)
+    else:
+        raise ValueError(f"unknown fusion {settings.fusion!r}; use 'rrf' or 'weighted'")
+    order = sorted(fused, key=lambda c: (-fused[c], d_rank.get(c, 10**9)))[:k]
+    return [Hit(c, fused[c], d_rank.get(c), d_val.get(c), l_rank.get(c), l_val.get(c)) for c in order]
+
+
+def _minmax(values: dict[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    lo, hi = min(values.values()), max(values.values())
+    span = hi - lo
+    return {c: (v - lo) / span if span > 0 else 1.0 for c, v in values.items()}
+
+
+def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Settings,
+             k: int, methods: str = "hybrid", within: np.ndarray | None = None) -> list[Hit]:
+    """Top ``k`` chunks for ``question``; ``methods`` is "hybrid", "dense" or "lexical".
+
+    ``within`` restricts the search to those chunk rows (``qa eval --gold-context``).
+    """
+    depth = max(settings.candidates, k)
+    empty = (np.empty(0, np.int64), np.empty(0, np.float32))
+    use_dense, use_lexical = methods in ("hybrid", "dense"), methods in ("hybrid", "lexical")
+    if within is not None:
+        dense = _ranked(within, np.asarray(index.chunk_vectors[within]) @ query_vec) if use_dense else empty
+        if use_lexical:
+            ids, scores = index.lexical.search(question, index.dense.ntotal)
+            keep = np.isin(ids, within)
+            lexical = (ids[keep], scores[keep])
+        else:
+            lexical = empty
+        return fuse(dense, lexical, settings, k)
+    dense = dense_search(index, query_vec, depth) if use_dense else empty
+    lexical = index.lexical.search(question, depth) if use_lexical else empty
+    return fuse(dense, lexical, settings, k)
+
+
+def _ranked(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-scores, kind="stable")
+    return ids[order], scores[order]

@@ -1,0 +1,76 @@
+"""The loaded model and index, shared by the CLI and the web app.
+
+The index reference is the one piece of mutable state: a reload builds the new index aside
+and swaps the reference in a single assignment, so a request holds either the old index or
+the new one for its whole life.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from qa.answering import Answer, answer_question
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.index_build import BuildReport, build_index
+from qa.index_store import Index, IndexMissing, IndexUnavailable, load_index
+
+log = logging.getLogger(__name__)
+
+
+class QAService:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self.index: Index | None = None
+        self.load_error: str | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = Embedder(self.settings)
+            return self._embedder
+
+    def load(self, build_if_missing: bool = True, show_progress: bool = True) -> Index:
+        """Load the index, building it first when there is none."""
+        try:
+            self.index = load_index(self.settings)
+        except IndexMissing:
+            if not build_if_missing:
+                raise
+            log.info("no index at %s: building it from %s", self.settings.index_path, self.settings.corpus_dir)
+            report = self.build(show_progress=show_progress)
+            log.info("built %d documents, %d chunks, %d sentences in %.1f s",
+                     report.documents, report.chunks, report.sentences, report.seconds)
+            self.index = load_index(self.settings)
+        except IndexUnavailable as exc:
+            self.load_error = str(exc)
+            raise
+        self.load_error = None
+        return self.index
+
+    def build(self, incremental: bool = False, show_progress: bool = True) -> BuildReport:
+        previous = None
+        if incremental:
+            previous = self.index
+            if previous is None:
+                try:
+                    previous = load_index(self.settings)
+                except IndexUnavailable as exc:
+                    log.info("no usable index to update (%s): building from scratch", exc)
+        return build_index(self.settings, self.embedder, previous, show_progress=show_progress)
+
+    def reload(self) -> Index:
+        """Load the newest published build and swap it in."""
+        new = load_index(self.settings)
+        self.index = new
+        return new
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        index = self.index
+        if index is None:
+            raise IndexUnavailable(self.load_error or "the index is not loaded yet")
+        return answer_question(index, self.embedder, question, self.settings, top_k)
