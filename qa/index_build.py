@@ -43,6 +43,7 @@ class BuildReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     path: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
 
 
 def _versions() -> dict[str, str]:
@@ -101,8 +102,16 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         raise FileNotFoundError(f"corpus directory not found: {settings.corpus_dir}")
     t0 = time.perf_counter()
     report = BuildReport()
+    clock = [time.perf_counter()]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        report.phases[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     with build_lock(settings):
         docs, report.skipped = load_documents(settings, show_progress)
+        phase("read")
         chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
         chunks: list[Chunk] = []
         per_doc: list[tuple[Document, list[Chunk]]] = []
@@ -127,6 +136,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
                 chunk_sentences.append(ids)
             doc_rows[doc.doc_id] = sorted(rows.values())
 
+        phase("chunk")
         dim = embedder.dim
         chunk_vecs = np.zeros((len(chunks), dim), np.float32)
         sent_vecs = np.zeros((len(sentences), dim), np.float32)
@@ -155,12 +165,15 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         docs_by_no = [d for d, _ in per_doc]
         if todo_chunks:
             chunk_vecs[todo_chunks] = embed([passage_text(chunks[i]) for i in todo_chunks], "chunks")
+        phase("embed_chunks")
         if todo_sents:
             texts = [docs_by_no[sentences[i][0]].text[sentences[i][1]:sentences[i][2]] for i in todo_sents]
             sent_vecs[todo_sents] = embed(texts, "sentences")
+        phase("embed_sentences")
 
         lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
         dense = make_dense(chunk_vecs, dim)
+        phase("lexical_and_faiss")
         report.documents, report.chunks, report.sentences = len(docs), len(chunks), len(sentences)
         report.embedded_chunks, report.embedded_sentences = len(todo_chunks), len(todo_sents)
         report.seconds = round(time.perf_counter() - t0, 3)
@@ -179,6 +192,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         report.path = str(write_build(settings, manifest, docs, chunks, chunk_sentences,
                                       np.array(sentences, np.int32).reshape(-1, 3),
                                       chunk_vecs, sent_vecs, dense, lexical))
+        phase("write")
     return report
 
 

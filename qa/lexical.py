@@ -95,12 +95,21 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
         return cls(retriever, meta["tokenizer"])
 
-    def search(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) by BM25; documents that share no token are left out."""
+    def scores(self, question: str) -> np.ndarray | None:
+        """BM25 score of every chunk, or None when the question shares no token with the corpus."""
         tokens = [t for t in self.tokenize(query_text(question)) if t in self.vocab]
-        if not tokens:
+        return self.retriever.get_scores(tokens) if tokens else None
+
+    def search(self, question: str, k: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (ids, scores) by BM25, among ``within`` rows if given; chunks sharing no token are left out."""
+        scores = self.scores(question)
+        if scores is None:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        scores = self.retriever.get_scores(tokens)
+        if within is not None:
+            sub = scores[within]
+            order = np.argsort(-sub, kind="stable")[:k]
+            order = order[sub[order] > 0]
+            return within[order].astype(np.int64), sub[order].astype(np.float32)
         k = min(k, int(np.count_nonzero(scores)))
         if k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)

@@ -75,12 +75,7 @@ def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Setti
     use_dense, use_lexical = methods in ("hybrid", "dense"), methods in ("hybrid", "lexical")
     if within is not None:
         dense = _ranked(within, np.asarray(index.chunk_vectors[within]) @ query_vec) if use_dense else empty
-        if use_lexical:
-            ids, scores = index.lexical.search(question, index.dense.ntotal)
-            keep = np.isin(ids, within)
-            lexical = (ids[keep], scores[keep])
-        else:
-            lexical = empty
+        lexical = index.lexical.search(question, depth, within) if use_lexical else empty
         return fuse(dense, lexical, settings, k)
     dense = dense_search(index, query_vec, depth) if use_dense else empty
     lexical = index.lexical.search(question, depth) if use_lexical else empty

@@ -2,9 +2,11 @@
 
 A question like ``凌源市的地区生产总值实现了多少`` is its statement with a gap: the words on
 each side of the interrogative also stand in the sentence, and the answer sits between them.
-We align the question's left and right context with the sentence on folded text, take the
-gap, and check it against what the question type expects (a number with its unit, a date,
-a name). When nothing fits with confidence, the caller answers with the whole sentence.
+We align the question's left and right context with the sentence (on folded text, over every
+occurrence, letting a few question characters go unmatched), take the gap between the best
+pair of anchors, and check it against what the question type expects: a number with its
+unit, a date, a name. When nothing fits with confidence, the caller answers with the whole
+sentence.
 """
 
 from __future__ import annotations
@@ -26,27 +28,26 @@ DATE = re.compile(
     rf"(?:公元前?)?(?:\d{{1,4}}|[{_CN_NUM}]{{2,4}})年(?:代|底|初)?(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|"
     rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}月(?:份|底|初)?|\d{{1,2}}世纪(?:\d{{1,2}}年代)?|[{_CN_NUM}]+世纪")
 
-QTYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("date", re.compile(r"哪一?年|哪一?天|何时|什么时候|什么时间|几月|几号|几日|哪个月|年份|日期|何年|多少年前|哪个朝代|什么年代")),
-    ("number", re.compile(r"多少|几|多大|多高|多长|多远|多重|多久|多深|多宽|比例|占比|百分之")),
-    ("person", re.compile(r"谁|哪位|哪一位|什么人|何人|哪个人|名字叫什么")),
-    ("place", re.compile(r"哪里|哪儿|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座|位于哪")),
-    ("org", re.compile(r"哪家|哪个(?:公司|企业|机构|组织|单位|学校|大学|部门|团队|球队)|什么(?:公司|企业|机构|组织)")),
-    ("what", re.compile(r"什么|哪个|哪些|哪种|哪项|何种|哪部|哪一|啥")),
+# Interrogatives, most telling first: the first pattern found decides the question type.
+WH_TYPES: list[tuple[str, str]] = [
+    ("why", r"为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
+    ("date", r"什么时候|什么时间|何时|何年|哪一?年|哪一?天|哪个月|几月|几号|几日|多少年前|哪个朝代|什么年代"),
+    ("person", r"谁|哪一?位|什么人|何人"),
+    ("place", r"哪里|哪儿|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
+    ("org", r"哪家|哪个(?:公司|企业|机构|组织|单位|学校|大学|部门|团队|球队)|什么(?:公司|企业|机构|组织)"),
+    ("what", r"什么样的?|什么|哪一[\u4e00-\u9fff]|哪[两几]?[\u4e00-\u9fff]|何种|啥"),
+    ("number", r"多少|几|多[大高长远重久深宽]|百分之几"),
 ]
-WH = re.compile(r"多少年前|什么时候|什么时间|什么地方|什么人|什么|多少|哪一[年天位个种项部]|哪[里儿个些种项家位部年天座]|"
-                r"何时|何地|何处|何人|何种|何年|谁|几[月号日]?|多[大高长远重久深宽]")
-POS_FOR = {"person": ("nr",), "place": ("ns",), "org": ("nt", "nz"), "what": ("nz", "nt", "ns", "nr", "n")}
+_WH = [(name, re.compile(p)) for name, p in WH_TYPES]
+POS_FOR = {"person": ("nr",), "place": ("ns",), "org": ("nt", "nz")}
+MAX_GAP = 40  # a longer gap means the alignment failed
+MAX_ONE_SIDED = 25
+CLAUSE_BREAKS = "，。；;,！？!?"
+CAUSE = re.compile(r"因为|由于|原因是|是因为")
+EFFECT = re.compile(r"[，,]\s*(?:因此|所以|故|因而|于是|从而)")
 _PUNCT = "，。、；：！？,.;:!?（）()“”\"'‘’《》「」【】—… \u3000"
-_EDGE_WORDS = ("的是", "就是", "即是", "是", "为", "有", "了", "在", "于", "由", "被", "把", "将", "约", "共", "和", "与", "及")
-
-
-# Verbs that link the question's subject to the asked-for thing; the sentence often uses another.
-_LINKS = "是|为|有|达到|达|实现|完成|共有|约为|约|叫做|叫|称为|位于|在|于|属于|成为|增长|下降|提高|超过|占"
-_COPULA_END = re.compile(rf"(?:{_LINKS})+(?:了|的)?$")
-_COPULA_START = re.compile(rf"^(?:的|了)?(?:{_LINKS})")
-
-
+_EDGE_WORDS = ("的是", "就是", "即是", "是", "为", "有", "了", "在", "于", "由", "被", "把", "将", "约", "共", "和",
+               "与", "及", "的")
 @dataclass(frozen=True)
 class Span:
     start: int  # offsets inside the sentence
@@ -54,11 +55,25 @@ class Span:
     confidence: float
 
 
+@dataclass(frozen=True)
+class _Anchor:
+    start: int
+    end: int
+    weight: float
+    skipped: str  # question characters next to the interrogative that the sentence lacks
+
+
+def _interrogative(question: str) -> tuple[str, re.Match[str]] | None:
+    for name, pattern in _WH:
+        m = pattern.search(question)
+        if m:
+            return name, m
+    return None
+
+
 def question_type(question: str) -> str:
-    for name, pattern in QTYPES:
-        if pattern.search(question):
-            return name
-    return "other"
+    found = _interrogative(fold(question).strip(_PUNCT + "?？"))
+    return found[0] if found else "other"
 
 
 @lru_cache(maxsize=1)
@@ -72,16 +87,27 @@ def _posseg():  # type: ignore[no-untyped-def]
     return jieba.posseg
 
 
-def _anchor(needle: str, hay: str, from_end: bool) -> tuple[int, int, int] | None:
-    """Longest tail (``from_end``) or head of ``needle`` found in ``hay``: (start, end, length)."""
-    for n in range(min(len(needle), 12), 1, -1):
-        part = needle[-n:] if from_end else needle[:n]
-        if not part.strip(_PUNCT):
-            continue
-        i = hay.find(part)
-        if i >= 0:
-            return i, i + n, n
-    return None
+def _anchors(context: str, s: str, left: bool) -> list[_Anchor]:
+    """Occurrences in ``s`` of the part of ``context`` nearest the interrogative.
+
+    Up to three characters next to the interrogative may be skipped (``什么地区特有`` →
+    ``特有``); each skipped character costs weight.
+    """
+    out: list[_Anchor] = []
+    for skip in range(0, min(3, max(len(context) - 2, 0)) + 1):
+        ctx = context[:len(context) - skip] if left else context[skip:]
+        skipped = context[len(context) - skip:] if left else context[:skip]
+        for n in range(min(len(ctx), 12), 1, -1):
+            part = ctx[-n:] if left else ctx[:n]
+            if not part.strip(_PUNCT):
+                continue
+            hits = [m.start() for m in re.finditer(re.escape(part), s)]
+            if hits:
+                out += [_Anchor(i, i + n, n - 0.7 * skip, skipped) for i in hits]
+                break
+        if out:  # the context nearest the interrogative wins over a longer one further away
+            break
+    return out
 
 
 def _trim(s: str, a: int, b: int) -> tuple[int, int]:
@@ -120,54 +146,97 @@ def _typed(qtype: str, sent: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
+def _best_pair(lefts: list[_Anchor], rights: list[_Anchor]) -> tuple[_Anchor | None, _Anchor | None]:
+    best: tuple[float, _Anchor | None, _Anchor | None] = (0.0, None, None)
+    for la in lefts:
+        if la.weight - 1.0 > best[0]:
+            best = (la.weight - 1.0, la, None)
+        for ra in rights:
+            gap = ra.start - la.end
+            if 0 < gap <= MAX_GAP:
+                score = la.weight + ra.weight - 0.05 * gap
+                if score > best[0]:
+                    best = (score, la, ra)
+    for ra in rights:
+        if ra.weight - 1.0 > best[0]:
+            best = (ra.weight - 1.0, None, ra)
+    return best[1], best[2]
+
+
+def _why(s: str) -> Span | None:
+    """For 为什么: the clause after a cause marker, or the clause before "因此/所以"."""
+    m = CAUSE.search(s)
+    if m:
+        rest = s[m.end():]
+        stop = EFFECT.search(rest)
+        a, b = _trim(s, m.end(), m.end() + (stop.start() if stop else len(rest.rstrip("。"))))
+        return Span(a, b, 0.6) if b > a else None
+    stop = EFFECT.search(s)
+    if stop:
+        a, b = _trim(s, 0, stop.start())
+        return Span(a, b, 0.5) if b > a else None
+    return None
+
+
 def extract_span(question: str, sentence: str) -> Span | None:
     """The answer phrase in ``sentence`` for ``question``, or None when none is found with confidence."""
     q, s = fold(question).strip(_PUNCT + "?？"), fold(sentence)
-    qtype = question_type(q)
-    wh = WH.search(q)
-    if not wh:
+    found = _interrogative(q)
+    if not found:
         return None
-    left, right = _COPULA_END.sub("", q[:wh.start()]), _COPULA_START.sub("", q[wh.end():])
-    la = _anchor(left, s, from_end=True) if left else None
-    ra = None
-    if right:
-        base = la[1] if la else 0
-        found = _anchor(right, s[base:], from_end=False)
-        ra = (found[0] + base, found[1] + base, found[2]) if found else None
-        if ra is None and la:
-            found = _anchor(right, s, from_end=False)
-            ra = found if found and found[1] <= la[0] else None
-    lo = la[1] if la and (not ra or la[1] <= ra[0]) else 0
-    hi = ra[0] if ra and ra[0] >= lo else len(s)
-    if ra and la and ra[1] <= la[0]:  # the sentence says it the other way round: "X 是 Y 的"
-        lo, hi = ra[1], la[0]
-    anchored = (la[2] if la else 0) + (ra[2] if ra else 0)
-    if anchored == 0:
+    qtype, wh = found
+    if qtype == "why":
+        return _why(s)
+    left, right = q[:wh.start()], q[wh.end():]
+    la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
+    if la is None and ra is None:
         return None
-    a, b = _trim(s, lo, hi)
-    typed = _typed(qtype, s, lo, hi) if qtype != "other" else []
-    both = la is not None and ra is not None and lo < hi
+    typed = qtype in ("number", "date")
+    if la and ra:
+        a, b = _trim(s, la.end, ra.start)
+        # "哪个教练执教的" → sentence "传奇教练迈克·沙舍夫斯基执教的": the answer follows the noun.
+        noun = ra.skipped.strip(_PUNCT)
+        if len(noun) >= 2 and s.find(noun, a, b) >= 0:
+            a, b = _trim(s, s.find(noun, a, b) + len(noun), b)
+        if b > a:
+            if typed:
+                hits = _typed(qtype, s, a, b)
+                if hits:
+                    return Span(hits[0][0], hits[-1][1], 0.9)
+                # "成立于1994年" with "哪年成立": the value stands just outside the gap.
+                near = _typed(qtype, s, 0, len(s))
+                if near:
+                    ta, tb = min(near, key=lambda t: max(la.end - t[1], t[0] - ra.end, 0))
+                    return Span(ta, tb, 0.7)
+                return None
+            names = _typed(qtype, s, a, b) if qtype == "person" else []
+            if names:  # "末代香港总督彭定康": the title goes, the name stays
+                return Span(names[-1][0], b, 0.85)
+            return Span(a, b, 0.85)
+    lo = la.end if la else 0
+    hi = ra.start if ra else len(s)
     if typed:
-        # The typed match nearest the side(s) we anchored on.
-        near = lo if la else hi
-        ta, tb = min(typed, key=lambda t: abs((t[0] if la else t[1]) - near))
-        conf = 0.9 if both else 0.75
-        return Span(ta, tb, conf)
-    if both and 0 < b - a <= 30:
-        return Span(a, b, 0.8 if qtype != "other" else 0.7)
-    if qtype in ("number", "date"):
+        hits = _typed(qtype, s, lo, hi)
+        if hits:
+            near = lo if la else hi
+            ta, tb = min(hits, key=lambda t: abs((t[0] if la else t[1]) - near))
+            return Span(ta, tb, 0.75)
         whole = _typed(qtype, s, 0, len(s))
-        if len(whole) == 1:
-            return Span(whole[0][0], whole[0][1], 0.6)
-    if b - a > 0 and (la and not ra or ra and not la):
-        # One side anchored: the phrase runs from it to the nearest clause break.
-        seg = s[a:b]
-        cut = [i for i, c in enumerate(seg) if c in "，。；;,、！？"]
-        if la:
-            b = a + (cut[0] if cut else len(seg))
-        else:
-            a = a + (cut[-1] + 1 if cut else 0)
-        a, b = _trim(s, a, b)
-        if 0 < b - a <= 20:
-            return Span(a, b, 0.5)
+        return Span(whole[0][0], whole[0][1], 0.6) if len(whole) == 1 else None
+    # One side anchored: the phrase runs from the anchor to the nearest clause break.
+    a, b = _trim(s, lo, hi)
+    seg = s[a:b]
+    cuts = [i for i, c in enumerate(seg) if c in CLAUSE_BREAKS]
+    if la:
+        b = a + (cuts[0] if cuts else len(seg))
+    else:
+        a = a + (cuts[-1] + 1 if cuts else 0)
+    a, b = _trim(s, a, b)
+    if 0 < b - a <= MAX_ONE_SIDED:
+        return Span(a, b, 0.6)
+    names = _typed(qtype, s, a, b)
+    if names:
+        near = a if la else b
+        ta, tb = min(names, key=lambda t: abs((t[0] if la else t[1]) - near))
+        return Span(ta, tb, 0.55)
     return None

@@ -1,0 +1,122 @@
+"""Build/load round trip on corpus/, and the errors users see for a bad index."""
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import Settings
+from qa.index_build import build_index
+from qa.index_store import (BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock,
+                            load_index)
+
+
+def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
+    ix = seed_index
+    assert ix.counts["documents"] == 5
+    assert ix.counts["chunks"] == len(ix.chunks) == ix.dense.ntotal
+    assert ix.sentence_vectors.shape == (ix.counts["sentences"], 384)
+    m = ix.manifest
+    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384
+    assert m["chunker"] == {"target_chars": base_settings.chunk_chars, "overlap": base_settings.chunk_overlap}
+    assert set(m["documents"]) == {p.name for p in Path(base_settings.corpus_dir).glob("*.txt")}
+    assert {"faiss-cpu", "sentence-transformers", "numpy"} <= set(m["versions"])
+    for c in ix.chunks:
+        assert ix.documents[c.doc_id].text[c.start:c.end] == c.text
+    # Stored vectors are the passage embeddings of the chunks, normalized.
+    norms = np.linalg.norm(np.asarray(ix.chunk_vectors), axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-3)
+    # A chunk is its own nearest neighbour.
+    scores, ids = ix.dense.search(np.asarray(ix.chunk_vectors[:3]), 1)
+    assert ids[:, 0].tolist() == [0, 1, 2]
+
+
+def test_per_sentence_embeddings_are_stored(seed_index, embedder):
+    row = 5
+    text = seed_index.sentence_text(row)
+    fresh = embedder.passages([text])[0]
+    assert float(fresh @ np.asarray(seed_index.sentence_vectors[row])) > 0.999
+
+
+def copy_index(base_settings: Settings, tmp_path: Path) -> Settings:
+    dest = tmp_path / "idx"
+    shutil.copytree(base_settings.index_path, dest, symlinks=True)
+    return base_settings.replace(index_dir=dest)
+
+
+def test_missing_index_says_how_to_build(tmp_path, base_settings):
+    with pytest.raises(IndexMissing, match="qa index build"):
+        load_index(base_settings.replace(index_dir=tmp_path / "nothing"))
+
+
+def test_model_or_chunker_mismatch(seed_index, base_settings, tmp_path):
+    s = copy_index(base_settings, tmp_path)
+    with pytest.raises(IndexMismatch, match="chunked with"):
+        load_index(s.replace(chunk_chars=999))
+    with pytest.raises(IndexMismatch, match="model"):
+        load_index(s.replace(model="BAAI/bge-small-zh-v1.5"))
+
+
+@pytest.mark.parametrize("damage", ["truncate_faiss", "garble_faiss", "delete_vectors", "garble_manifest",
+                                    "truncate_chunks"])
+def test_corrupt_index_gives_a_clear_message(seed_index, base_settings, tmp_path, damage):
+    s = copy_index(base_settings, tmp_path)
+    cur = (s.index_path / "current").resolve()
+    if damage == "truncate_faiss":
+        data = (cur / "dense.faiss").read_bytes()
+        (cur / "dense.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "garble_faiss":
+        (cur / "dense.faiss").write_bytes(b"not a faiss index at all")
+    elif damage == "delete_vectors":
+        (cur / "sentence_vectors.npy").unlink()
+    elif damage == "garble_manifest":
+        (cur / "manifest.json").write_text("{broken")
+    elif damage == "truncate_chunks":
+        lines = (cur / "chunks.jsonl").read_text().splitlines()
+        (cur / "chunks.jsonl").write_text("\n".join(lines[:-3]) + "\n")
+    with pytest.raises((IndexCorrupt, IndexMismatch)) as info:
+        load_index(s)
+    assert "qa index build" in str(info.value)
+    assert "Traceback" not in str(info.value)
+
+
+def test_a_second_concurrent_build_is_refused(base_settings, tmp_path):
+    s = base_settings.replace(index_dir=tmp_path / "idx")
+    with build_lock(s):
+        errors = []
+        t = threading.Thread(target=lambda: _try_build(s, errors))
+        t.start()
+        t.join()
+    assert errors and isinstance(errors[0], BuildInProgress)
+
+
+def _try_build(s, errors):
+    try:
+        with build_lock(s):
+            pass
+    except BuildInProgress as exc:
+        errors.append(exc)
+
+
+def test_build_is_atomic_and_replaces_the_previous_one(base_settings, embedder, tmp_path, corpus_copy):
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx")
+    for p in list(corpus_copy.glob("*.txt"))[1:]:
+        p.unlink()
+    first = build_index(s, embedder, show_progress=False)
+    (corpus_copy / "new.txt").write_text("新文件的内容在这里。第二句。", encoding="utf-8")
+    boom = RuntimeError("embedding failed")
+
+    def fail():
+        raise boom
+    with pytest.raises(RuntimeError):
+        build_index(s, embedder, show_progress=False, on_embed=fail)
+    # The failed build left the published index as it was, and no temporary folder behind.
+    assert load_index(s).manifest["build_id"] == Path(first.path).name
+    assert [p.name for p in (s.index_path / "builds").iterdir()] == [Path(first.path).name]
+    second = build_index(s, embedder, show_progress=False)
+    assert load_index(s).counts["documents"] == 2
+    assert [p.name for p in (s.index_path / "builds").iterdir()] == [Path(second.path).name]
+    assert json.loads((s.index_path / "current" / "manifest.json").read_text())["counts"]["documents"] == 2
