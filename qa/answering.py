@@ -23,7 +23,7 @@ from qa.spans import DATE, NUMBER, extract_span, question_type
 
 NO_ANSWER = "文档中没有找到相关答案。"
 SENTENCE_CHUNKS = 5  # sentences of this many top chunks compete for the answer
-WEIGHTS = {"dense": 1.0, "coverage": 0.6, "chunk": 0.08, "type": 0.04}
+WEIGHTS = {"dense": 1.0, "coverage": 1.0, "chunk": 0.08, "type": 0.15}
 
 
 @dataclass

@@ -42,7 +42,7 @@ class Settings:
     batch_size: int = 32
     threads: int = 0  # 0: let torch decide
 
-    chunk_chars: int = 160
+    chunk_chars: int = 220
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
     max_file_bytes: int = 20_000_000
 

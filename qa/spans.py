@@ -20,9 +20,9 @@ from qa.folding import fold
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 UNITS = ("平方公里|平方米|平方千米|万平方米|公顷|千瓦时|千瓦|兆瓦|万千瓦|千米|公里|厘米|毫米|米|万吨|吨|千克|公斤|克|斤|"
          "万元|亿元|美元|欧元|元|万人次|人次|万人|万户|个百分点|百分点|分钟|小时|秒|天|周|个月|月|年|岁|倍|"
-         "家|项|户|人|名|位|个|座|所|次|辆|台|件|条|篇|部|种|场|届|枚|首|集|章|层|间|张|本|头|只|亩|余|多")
+         "家|项|户|人|名|位|个|座|所|次|辆|台|件|条|篇|部|种|场|届|枚|首|集|章|层|间|张|本|头|只|亩|号|期|级|票|余|多")
 NUMBER = re.compile(
-    rf"(?:约|近|超过|逾|达)?(?:\d+(?:[.,]\d+)*|[{_CN_NUM}]+)(?:\.\d+)?(?:[-—~～至到](?:\d+(?:\.\d+)?|[{_CN_NUM}]+))?"
+    rf"(?:约|近|超过|逾|达)?(?:[A-Za-z]{{0,3}}\d+(?:[.,]\d+)*|[{_CN_NUM}]+)(?:\.\d+)?(?:[-—~～至到](?:\d+(?:\.\d+)?|[{_CN_NUM}]+))?"
     rf"\s*(?:%|％|‰|(?:万|亿|千|百)*(?:{UNITS})?)(?:以上|以下|左右|多)?")
 DATE = re.compile(
     rf"(?:公元前?)?(?:\d{{1,4}}|[{_CN_NUM}]{{2,4}})年(?:代|底|初)?(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|"
@@ -42,7 +42,7 @@ _WH = [(name, re.compile(p)) for name, p in WH_TYPES]
 POS_FOR = {"person": ("nr",), "place": ("ns",), "org": ("nt", "nz")}
 MAX_GAP = 40  # a longer gap means the alignment failed
 MAX_ONE_SIDED = 25
-CLAUSE_BREAKS = "，。；;,！？!?"
+CLAUSE_BREAKS = "，。；;,！？!?：:"
 CAUSE = re.compile(r"因为|由于|原因是|是因为")
 EFFECT = re.compile(r"[，,]\s*(?:因此|所以|故|因而|于是|从而)")
 _PUNCT = "，。、；：！？,.;:!?（）()“”\"'‘’《》「」【】—… \u3000"
@@ -198,6 +198,10 @@ def extract_span(question: str, sentence: str) -> Span | None:
         noun = ra.skipped.strip(_PUNCT)
         if len(noun) >= 2 and s.find(noun, a, b) >= 0:
             a, b = _trim(s, s.find(noun, a, b) + len(noun), b)
+        if not s[a:b].strip(_PUNCT + "".join(_EDGE_WORDS)) and ra.end < len(s) and not typed:
+            # "结头龙有什么特征" → "结头龙的特征是……": the answer follows the question's last words.
+            a, b = _trim(s, ra.end, len(s))
+            return Span(a, b, 0.6) if 0 < b - a <= 80 else None
         if b > a:
             if typed:
                 hits = _typed(qtype, s, a, b)

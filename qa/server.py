@@ -1,0 +1,191 @@
+"""The FastAPI app: chat page, /ask, documents, health.
+
+Model work runs in worker threads (sync endpoints, or ``run_in_threadpool``), never on the
+event loop. The index loads in a background thread at start-up, so /health answers at once
+and /ask says 503 until the index is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from qa.answering import Answer
+from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
+from qa.config import Settings
+from qa.index_store import IndexUnavailable
+from qa.service import QAService
+from qa.web_pages import doc_url, document_blocks, example_questions, excerpt_segments
+
+log = logging.getLogger(__name__)
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+ERRORS = {
+    "empty": "问题不能为空。 / The question is empty.",
+    "long": "问题太长了（最多 {n} 个字符）。 / The question is longer than {n} characters.",
+    "not_ready": "索引尚未就绪，请稍后再试。 / The index is not ready yet; try again shortly.",
+    "no_doc": "找不到该文档。 / No such document.",
+    "invalid": "请求格式不正确：{msg} / Invalid request: {msg}",
+}
+
+
+class QuestionError(ValueError):
+    pass
+
+
+def _check_question(question: str, settings: Settings) -> str:
+    q = question.strip()
+    if not q:
+        raise QuestionError(ERRORS["empty"])
+    if len(q) > settings.max_question_chars:
+        raise QuestionError(ERRORS["long"].format(n=settings.max_question_chars))
+    return q
+
+
+def _citations(answer: Answer) -> list[CitationOut]:
+    return [CitationOut(doc_id=c.doc_id, title=c.title, start=c.start, end=c.end, excerpt=c.excerpt,
+                        highlight=c.highlight, answer_highlight=c.answer_highlight, score=c.score,
+                        url=doc_url(c.doc_id, c.start, c.end)) for c in answer.citations]
+
+
+def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
+    service = service or QAService(settings)
+    templates = Jinja2Templates(directory=str(WEB / "templates"))  # autoescape is on for .html
+    examples_cache: dict[str, list[str]] = {}
+
+    def load_in_background() -> None:
+        try:
+            service.load(build_if_missing=True, show_progress=False)
+            log.info("index loaded: %s", service.index.counts if service.index else None)
+        except Exception as exc:  # reported by /health and /ask; the server stays up
+            log.error("could not load the index: %s", exc)
+            service.load_error = str(exc)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if service.index is None:
+            threading.Thread(target=load_in_background, name="index-loader", daemon=True).start()
+        yield
+
+    app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
+                  version="0.1.0", lifespan=lifespan)
+    app.state.service = service
+    app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
+        msg = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+        return JSONResponse(status_code=422, content={"detail": ERRORS["invalid"].format(msg=msg)})
+
+    @app.exception_handler(QuestionError)
+    async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    def ready_index():  # type: ignore[no-untyped-def]
+        if service.index is None:
+            raise HTTPException(status_code=503, detail=ERRORS["not_ready"] + (
+                f" ({service.load_error})" if service.load_error else ""))
+        return service.index
+
+    def examples() -> list[str]:
+        index = service.index
+        if index is None:
+            return []
+        key = index.manifest.get("build_id", "")
+        if key not in examples_cache:
+            examples_cache.clear()
+            examples_cache[key] = example_questions(index)
+        return examples_cache[key]
+
+    def page(request: Request, answer: Answer | None = None, question: str = "", error: str | None = None,
+             status: int = 200) -> HTMLResponse:
+        cards = []
+        if answer is not None:
+            cards = [{"c": c, "n": n, "segments": excerpt_segments(c.excerpt, c.highlight, c.answer_highlight)}
+                     for n, c in enumerate(_citations(answer), 1)]
+        return templates.TemplateResponse(request, "chat.html", {
+            "answer": answer, "cards": cards, "question": question, "error": error,
+            "examples": examples(), "ready": service.index is not None,
+            "max_chars": settings.max_question_chars}, status_code=status)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def chat(request: Request) -> HTMLResponse:
+        return page(request)
+
+    @app.post("/", response_class=HTMLResponse, include_in_schema=False)
+    def chat_form(request: Request, question: str = Form("")) -> HTMLResponse:
+        """The chat without JavaScript: the form posts here and the answer is rendered server-side."""
+        try:
+            q = _check_question(question, settings)
+        except QuestionError as exc:
+            return page(request, question=question, error=str(exc), status=422)
+        if service.index is None:
+            return page(request, question=q, error=ERRORS["not_ready"], status=503)
+        return page(request, answer=service.ask(q), question=q)
+
+    @app.post("/ask", response_model=AskResponse,
+              responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+    async def ask(req: AskRequest) -> AskResponse:
+        q = _check_question(req.question, settings)
+        ready_index()
+        try:
+            answer = await run_in_threadpool(service.ask, q, req.top_k)
+        except IndexUnavailable as exc:
+            raise HTTPException(status_code=503, detail=f"{ERRORS['not_ready']} ({exc})") from exc
+        return AskResponse(status=answer.status, answer=answer.answer, sentence=answer.sentence,
+                           confidence=answer.confidence, citations=_citations(answer), message=answer.message,
+                           question_type=answer.question_type, timings_ms=answer.timings_ms)
+
+    @app.get("/health", response_model=Health)
+    def health() -> Health:
+        index = service.index
+        counts: dict[str, Any] = index.counts if index else {"documents": 0, "chunks": 0, "sentences": 0}
+        return Health(status="ok" if index else ("error" if service.load_error else "loading"),
+                      index_loaded=index is not None, model=settings.model, **counts,
+                      build_id=index.manifest.get("build_id") if index else None, error=service.load_error)
+
+    @app.get("/documents", response_model=list[DocumentInfo])
+    def documents(request: Request) -> Any:
+        index = ready_index()
+        docs = [DocumentInfo(doc_id=d.doc_id, title=d.title, chars=len(d.text), url=doc_url(d.doc_id))
+                for d in index.documents.values()]
+        if "text/html" in request.headers.get("accept", ""):
+            return templates.TemplateResponse(request, "documents.html", {"docs": docs})
+        return docs
+
+    @app.get("/documents/{doc_id:path}", response_class=HTMLResponse,
+             responses={404: {"model": ErrorResponse}})
+    def document(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
+        index = ready_index()
+        if doc_id not in index.documents:
+            raise HTTPException(status_code=404, detail=ERRORS["no_doc"])
+        doc = index.documents[doc_id]
+        if start is not None and end is not None and not (0 <= start < end <= len(doc.text)):
+            start = end = None
+        return templates.TemplateResponse(request, "document.html", {
+            "doc": doc, "blocks": document_blocks(index, doc_id, start, end), "highlighted": start is not None})
+
+    return app
+
+
+def serve(settings: Settings, watch: bool = False) -> None:
+    import uvicorn
+
+    app = create_app(settings)
+    if watch:
+        from qa.watching import start_watcher
+
+        start_watcher(app.state.service)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
