@@ -56,17 +56,20 @@ class Answer:
         return asdict(self)
 
 
-def coverage(question_tokens: list[str], sentence: str) -> float:
-    """Share of the question's characters and bigrams that the sentence contains (bigrams count double)."""
-    if not question_tokens:
+def coverage(weights: dict[str, float], sentence: str) -> float:
+    """Share of the question's tokens (characters and bigrams) found in the sentence.
+
+    Half plain (bigrams count double), half IDF-weighted: IDF alone favours rare words too
+    much on CMRC, plain counts let common words (the city's name) outvote the telling one.
+    """
+    if not weights:
         return 0.0
     folded = fold(sentence)
-    total = got = 0.0
-    for t in set(question_tokens):
-        w = 2.0 if len(t) > 1 else 1.0
-        total += w
-        got += w if t in folded else 0.0
-    return got / total
+    present = [t for t in weights if t in folded]
+    plain = sum(2.0 if len(t) > 1 else 1.0 for t in present) / sum(2.0 if len(t) > 1 else 1.0 for t in weights)
+    total = sum(weights.values())
+    idf = sum(weights[t] for t in present) / total if total > 0 else plain
+    return 0.5 * plain + 0.5 * idf
 
 
 def _has_type(qtype: str, sentence: str) -> bool:
@@ -95,12 +98,12 @@ def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarr
         return []
     ids = np.fromiter(rows, dtype=np.int64)
     dense = np.asarray(index.sentence_vectors[ids]) @ qvec.astype(np.float32)
-    qtokens = char_tokens(query_text(question))
+    weights = index.lexical.weights(char_tokens(query_text(question)))
     qtype = question_type(question)
     out = []
     for row, d in zip(ids.tolist(), dense.tolist()):
         text = index.sentence_text(row)
-        cov = coverage(qtokens, text)
+        cov = coverage(weights, text)
         score = (WEIGHTS["dense"] * d + WEIGHTS["coverage"] * cov + WEIGHTS["chunk"] / rows[row]
                  + WEIGHTS["type"] * _has_type(qtype, text))
         out.append(Scored(row, rows[row], score, d, cov))

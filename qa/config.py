@@ -47,14 +47,14 @@ class Settings:
     max_file_bytes: int = 20_000_000
 
     lexical_tokenizer: str = "char"  # "char" (unigrams+bigrams) or "jieba"
-    fusion: str = "rrf"  # "rrf" or "weighted"
+    fusion: str = "weighted"  # "weighted" (min-max normalized sum, best measured) or "rrf"
     fusion_weight: float = 0.5  # dense share in the weighted sum
     rrf_k: int = 60
     candidates: int = 50  # per-method depth before fusion
 
     top_k: int = 5
     max_question_chars: int = 500
-    no_answer_threshold: float = 0.30
+    no_answer_threshold: float = 0.6  # chosen with bench/calibrate_refusal.py
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +94,24 @@ class LexicalIndex:
         meta = json.loads((folder / "qa_lexical.json").read_text())
         retriever = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
         return cls(retriever, meta["tokenizer"])
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        """Inverse document frequency of each vocabulary entry, from the index's postings."""
+        indptr = np.asarray(self.retriever.scores["indptr"])
+        df = np.diff(indptr).astype(np.float64)
+        n = float(self.retriever.scores["num_docs"])
+        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def weights(self, tokens: list[str]) -> dict[str, float]:
+        """IDF of each distinct token; a token the corpus lacks gets the highest weight."""
+        idf = self.idf
+        top = float(idf.max()) if len(idf) else 1.0
+        out = {}
+        for t in set(tokens):
+            i = self.vocab.get(t)
+            out[t] = float(idf[i]) if i is not None and i < len(idf) else top
+        return out
 
     def scores(self, question: str) -> np.ndarray | None:
         """BM25 score of every chunk, or None when the question shares no token with the corpus."""

@@ -45,6 +45,7 @@ MAX_ONE_SIDED = 25
 CLAUSE_BREAKS = "，。；;,！？!?：:"
 CAUSE = re.compile(r"因为|由于|原因是|是因为")
 EFFECT = re.compile(r"[，,]\s*(?:因此|所以|故|因而|于是|从而)")
+_UNIT_HEAD = re.compile(rf"(?:万|亿)*(?:{UNITS.replace('|余|多', '')})")
 _PUNCT = "，。、；：！？,.;:!?（）()“”\"'‘’《》「」【】—… \u3000"
 _EDGE_WORDS = ("的是", "就是", "即是", "是", "为", "有", "了", "在", "于", "由", "被", "把", "将", "约", "共", "和",
                "与", "及", "的")
@@ -146,6 +147,14 @@ def _typed(qtype: str, sent: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
+def _prefer_unit(hits: list[tuple[int, int]], s: str, unit: str) -> list[tuple[int, int]]:
+    """Numbers that carry the unit the question names (多少人 → "15.2万人"), when there are any."""
+    if not unit:
+        return hits
+    with_unit = [h for h in hits if unit in s[h[0]:h[1]]]
+    return with_unit or hits
+
+
 def _best_pair(lefts: list[_Anchor], rights: list[_Anchor]) -> tuple[_Anchor | None, _Anchor | None]:
     best: tuple[float, _Anchor | None, _Anchor | None] = (0.0, None, None)
     for la in lefts:
@@ -168,8 +177,8 @@ def _why(s: str) -> Span | None:
     m = CAUSE.search(s)
     if m:
         rest = s[m.end():]
-        stop = EFFECT.search(rest)
-        a, b = _trim(s, m.end(), m.end() + (stop.start() if stop else len(rest.rstrip("。"))))
+        stop = EFFECT.search(rest) or re.search(f"[{CLAUSE_BREAKS}]", rest)
+        a, b = _trim(s, m.end(), m.end() + (stop.start() if stop else len(rest)))
         return Span(a, b, 0.6) if b > a else None
     stop = EFFECT.search(s)
     if stop:
@@ -188,6 +197,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
     if qtype == "why":
         return _why(s)
     left, right = q[:wh.start()], q[wh.end():]
+    m = _UNIT_HEAD.match(right) if qtype == "number" else None
+    unit = m.group() if m else ""
     la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
     if la is None and ra is None:
         return None
@@ -204,9 +215,12 @@ def extract_span(question: str, sentence: str) -> Span | None:
             return Span(a, b, 0.6) if 0 < b - a <= 80 else None
         if b > a:
             if typed:
-                hits = _typed(qtype, s, a, b)
+                hits = _prefer_unit(_typed(qtype, s, a, b), s, unit)
                 if hits:
-                    return Span(hits[0][0], hits[-1][1], 0.9)
+                    ta, tb = min(hits, key=lambda t: min(t[0] - la.end, ra.start - t[1]))
+                    if unit and s.startswith(unit, tb):  # "多少人脱贫": the unit begins the right anchor
+                        tb += len(unit)
+                    return Span(ta, tb, 0.9)
                 # "成立于1994年" with "哪年成立": the value stands just outside the gap.
                 near = _typed(qtype, s, 0, len(s))
                 if near:
@@ -221,6 +235,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
     hi = ra.start if ra else len(s)
     if typed:
         hits = _typed(qtype, s, lo, hi)
+        if unit and not any(unit in s[a:b] for a, b in hits):
+            hits = [h for h in _typed(qtype, s, 0, len(s)) if unit in s[h[0]:h[1]]] or hits
         if hits:
             near = lo if la else hi
             ta, tb = min(hits, key=lambda t: abs((t[0] if la else t[1]) - near))
@@ -236,11 +252,12 @@ def extract_span(question: str, sentence: str) -> Span | None:
     else:
         a = a + (cuts[-1] + 1 if cuts else 0)
     a, b = _trim(s, a, b)
-    if 0 < b - a <= MAX_ONE_SIDED:
+    if 0 < b - a <= MAX_ONE_SIDED and not (qtype == "person" and not _typed(qtype, s, a, b)):
         return Span(a, b, 0.6)
-    names = _typed(qtype, s, a, b)
+    # A name the question asks for may stand outside the clause: look on the anchored side.
+    names = _typed(qtype, s, lo, len(s)) if la else _typed(qtype, s, 0, hi)
     if names:
-        near = a if la else b
+        near = lo if la else hi
         ta, tb = min(names, key=lambda t: abs((t[0] if la else t[1]) - near))
         return Span(ta, tb, 0.55)
     return None
