@@ -20,10 +20,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from qa.admin import admin_router
 from qa.answering import Answer
 from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
 from qa.config import Settings
 from qa.index_store import IndexUnavailable
+from qa.reindex import CorpusWatcher, Reindexer
 from qa.service import QAService
 from qa.web_pages import doc_url, document_blocks, example_questions, excerpt_segments
 
@@ -58,8 +60,9 @@ def _citations(answer: Answer) -> list[CitationOut]:
                         url=doc_url(c.doc_id, c.start, c.end)) for c in answer.citations]
 
 
-def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
+def create_app(settings: Settings, service: QAService | None = None, watch: bool = False) -> FastAPI:
     service = service or QAService(settings)
+    reindexer = Reindexer(service)
     templates = Jinja2Templates(directory=str(WEB / "templates"))  # autoescape is on for .html
     examples_cache: dict[str, list[str]] = {}
 
@@ -75,11 +78,16 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         if service.index is None:
             threading.Thread(target=load_in_background, name="index-loader", daemon=True).start()
+        watcher = CorpusWatcher(reindexer, settings.corpus_dir, settings.watch_interval).start() if watch else None
         yield
+        if watcher:
+            watcher.stop()
 
     app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
                   version="0.1.0", lifespan=lifespan)
     app.state.service = service
+    app.state.reindexer = reindexer
+    app.include_router(admin_router(settings, reindexer))
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.exception_handler(RequestValidationError)
@@ -183,9 +191,4 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
 def serve(settings: Settings, watch: bool = False) -> None:
     import uvicorn
 
-    app = create_app(settings)
-    if watch:
-        from qa.watching import start_watcher
-
-        start_watcher(app.state.service)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings, watch=watch), host=settings.host, port=settings.port, log_level="info")

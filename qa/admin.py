@@ -1,0 +1,109 @@
+"""Admin routes (``/admin/*``): re-index, status, upload and delete documents.
+
+All need ``Authorization: Bearer <QA_ADMIN_TOKEN>``, compared in constant time: 401 when it is
+missing, 403 when it is wrong. With no token configured the routes answer 404, as if absent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, UploadFile
+
+from qa.config import Settings
+from qa.documents import SUFFIXES, UnreadableFile, decode
+from qa.reindex import Reindexer
+
+_BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")
+
+
+def _auth(settings: Settings):  # type: ignore[no-untyped-def]
+    def check(authorization: str | None = Header(None)) -> None:
+        if not settings.admin_token:
+            raise HTTPException(404, "管理接口未启用（未设置 QA_ADMIN_TOKEN）。 / Admin routes are disabled.")
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "需要管理令牌。 / A bearer token is required.",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
+            raise HTTPException(403, "管理令牌错误。 / Wrong token.")
+    return check
+
+
+def safe_name(filename: str) -> str:
+    """The upload's file name, refused when it tries to leave the corpus folder."""
+    name = (filename or "").strip()
+    if not name or "/" in name or "\\" in name or name in (".", "..") or name.startswith(".") \
+            or _BAD_NAME.search(name) or len(name.encode()) > 200:
+        raise HTTPException(400, f"文件名不合法：{filename!r} / Invalid file name: no paths, no '..', "
+                                 "no hidden or control characters.")
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise HTTPException(415, f"只接受 {', '.join(sorted(SUFFIXES))} 文件。 / Unsupported file type.")
+    return name
+
+
+def _inside(corpus: Path, rel: str) -> Path:
+    root = corpus.resolve()
+    path = (root / rel).resolve()
+    if root not in path.parents:
+        raise HTTPException(400, "路径不在文档目录内。 / The path leaves the corpus folder.")
+    return path
+
+
+def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
+    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_auth(settings))])
+
+    def started(trigger: str, queue: bool, wait: bool) -> dict[str, Any]:
+        began = reindexer.start(trigger, queue=queue)
+        if wait:
+            reindexer.wait()
+        return {"started": began, "queued": not began, "status": reindexer.snapshot()}
+
+    @router.post("/reindex", status_code=202)
+    def reindex(wait: bool = Query(False, description="answer when the build has finished")) -> dict[str, Any]:
+        if reindexer.status.running:
+            raise HTTPException(409, "已有索引任务在运行。 / A build is already running.")
+        return started("admin", queue=False, wait=wait)
+
+    @router.get("/status")
+    def status() -> dict[str, Any]:
+        index = reindexer.service.index
+        return {"served_build": index.manifest.get("build_id") if index else None,
+                "served_counts": index.counts if index else None, "last_build": reindexer.snapshot()}
+
+    @router.post("/documents", status_code=202)
+    def upload(file: UploadFile = File(...), overwrite: bool = Form(False),
+               wait: bool = Query(False)) -> dict[str, Any]:
+        name = safe_name(file.filename or "")
+        data = file.file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, f"文件超过 {settings.max_upload_bytes} 字节。 / File too large.")
+        try:
+            decode(data)
+        except UnreadableFile as exc:
+            raise HTTPException(422, f"无法读取该文件：{exc} / Unreadable file: {exc}") from exc
+        corpus = settings.corpus_dir
+        corpus.mkdir(parents=True, exist_ok=True)
+        dest = _inside(corpus, name)
+        if dest.exists() and not overwrite:
+            raise HTTPException(409, f"{name} 已存在；如需覆盖请设置 overwrite=true。 / {name} exists.")
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=corpus)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dest)
+        return {"doc_id": name, "bytes": len(data), **started("upload", queue=True, wait=wait)}
+
+    @router.delete("/documents/{doc_id:path}", status_code=202)
+    def delete(doc_id: str, wait: bool = Query(False)) -> dict[str, Any]:
+        path = _inside(settings.corpus_dir, doc_id)
+        if not path.is_file():
+            raise HTTPException(404, "找不到该文档。 / No such document.")
+        path.unlink()
+        return {"doc_id": doc_id, **started("delete", queue=True, wait=wait)}
+
+    return router

@@ -1,0 +1,148 @@
+"""Background re-indexing for the running server: one build at a time, hot swap, status.
+
+A build runs in its own thread into a new build folder; when it succeeds the service loads it
+and swaps its index reference in one assignment, so requests in flight finish on the old
+index and later ones use the new one. A failed build leaves the served index untouched and
+its error in the status.
+
+Triggers: ``POST /admin/reindex`` answers 409 while a build runs. Uploads, deletions and the
+corpus watcher instead queue one follow-up build, so a change made during a build is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.documents import corpus_files
+from qa.service import QAService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildStatus:
+    running: bool = False
+    queued: bool = False
+    started_at: str | None = None
+    finished_at: str | None = None
+    seconds: float | None = None
+    ok: bool | None = None
+    error: str | None = None
+    trigger: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
+    file_errors: list[dict[str, str]] = field(default_factory=list)
+    builds: int = 0
+
+
+class Reindexer:
+    def __init__(self, service: QAService) -> None:
+        self.service = service
+        self.status = BuildStatus()
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+
+    def start(self, trigger: str, queue: bool = False) -> bool:
+        """Start a build; False when one is already running (after queueing one if ``queue``)."""
+        with self._lock:
+            if self.status.running:
+                self.status.queued = self.status.queued or queue
+                return False
+            self.status.running = True
+            self.status.trigger = trigger
+        threading.Thread(target=self._run, name="reindex", daemon=True).start()
+        return True
+
+    def wait(self, timeout: float = 600.0) -> bool:
+        """Block until no build is running or queued; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._done:
+            while self.status.running or self.status.queued:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._done.wait(left):
+                    return False
+        return True
+
+    def _run(self) -> None:
+        while True:
+            t0 = time.perf_counter()
+            self.status.started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            try:
+                report = self.service.build(incremental=True, show_progress=False)
+                self.service.reload()
+                self.status.ok, self.status.error = True, None
+                self.status.counts = {"documents": report.documents, "chunks": report.chunks,
+                                      "sentences": report.sentences, "embedded_chunks": report.embedded_chunks,
+                                      "embedded_sentences": report.embedded_sentences}
+                self.status.changes = {"added": report.added, "changed": report.changed,
+                                       "removed": report.removed, "renamed": report.renamed}
+                self.status.file_errors = [asdict(s) for s in report.skipped]
+                log.info("re-indexed: %s, changes %s", self.status.counts, self.status.changes)
+            except Exception as exc:  # the served index stays as it was
+                log.exception("re-index failed; still serving the previous index")
+                self.status.ok, self.status.error = False, f"{type(exc).__name__}: {exc}"
+            self.status.seconds = round(time.perf_counter() - t0, 3)
+            self.status.finished_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            self.status.builds += 1
+            with self._done:
+                if self.status.queued:
+                    self.status.queued = False
+                    self.status.trigger = "queued"
+                    continue
+                self.status.running = False
+                self._done.notify_all()
+                return
+
+    def snapshot(self) -> dict[str, Any]:
+        return asdict(self.status)
+
+
+def corpus_state(corpus_dir: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every candidate file: cheap to compare, and what a change touches."""
+    state = {}
+    for path, doc_id in corpus_files(corpus_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        state[doc_id] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+class CorpusWatcher:
+    """Polls the corpus folder; a change that has stayed put for one interval triggers an update."""
+
+    def __init__(self, reindexer: Reindexer, corpus_dir: Path, interval: float) -> None:
+        self.reindexer = reindexer
+        self.corpus_dir = corpus_dir
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="corpus-watcher", daemon=True)
+
+    def start(self) -> CorpusWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval * 3)
+
+    def _loop(self) -> None:
+        indexed = corpus_state(self.corpus_dir)
+        pending: dict[str, tuple[int, int]] | None = None
+        while not self._stop.wait(self.interval):
+            now = corpus_state(self.corpus_dir)
+            if now == indexed:
+                pending = None
+                continue
+            if now != pending:  # still changing: wait for it to settle (debounce)
+                pending = now
+                continue
+            log.info("corpus changed: updating the index")
+            self.reindexer.start("watch", queue=True)
+            indexed, pending = now, None
