@@ -6,7 +6,8 @@ from pydantic import BaseModel, Field
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., description="问题 (1–500 characters by default)", examples=["凌源市地区生产总值是多少？"])
+    question: str = Field(..., description="问题 (1–500 characters by default)",
+                          examples=["凌源市地区生产总值是多少？"])
     top_k: int = Field(5, ge=1, le=20, description="how many source excerpts to cite (1–20)")
 
 

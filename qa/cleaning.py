@@ -22,7 +22,8 @@ DROP_CHARS = set("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad")
 SECTION_MARKS = "■□▲△●○◆◇★☆▶►"
 HEADING_MAX = 64  # display width; longer unterminated text is a paragraph missing its stop
 
-_PHOTO_CREDIT = re.compile(r"\s*(?:（|\()?(?:本报)?(?:记者|通讯员)[\s\u3000]*[\u4e00-\u9fff·]{2,4}(?:[\s\u3000]+[\u4e00-\u9fff·]{2,4})*[\s\u3000]*摄(?:）|\))?\s*$")
+_PHOTO_CREDIT = re.compile(r"\s*(?:（|\()?(?:本报)?(?:记者|通讯员)[\s\u3000]*[\u4e00-\u9fff·]{2,4}"
+                           r"(?:[\s\u3000]+[\u4e00-\u9fff·]{2,4})*[\s\u3000]*摄(?:）|\))?\s*$")
 _PHOTO_NOTE = re.compile(r"^(?:本版|本期)?(?:照片|图片|图)(?:均?为|来源[:：]?)\S{0,8}$")
 _INNER_INDENT = re.compile(r"\u3000{2,}")
 

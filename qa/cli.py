@@ -83,7 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qa", description="问答: extractive question answering over your Chinese documents")
+    parser = argparse.ArgumentParser(prog="qa",
+                                     description="问答: extractive question answering over your Chinese documents")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 

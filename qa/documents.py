@@ -148,8 +148,16 @@ def corpus_files(corpus_dir: Path) -> Iterator[tuple[Path, str]]:
             yield path, rel.as_posix()
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def corpus_state(corpus_dir: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every candidate file: cheap to compare, and what an edit touches."""
+    state = {}
+    for path, doc_id in corpus_files(corpus_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        state[doc_id] = (st.st_size, st.st_mtime_ns)
+    return state
 
 
 def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,

@@ -7,12 +7,10 @@ which may need a model hub or a local folder.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -101,6 +99,3 @@ class Embedder:
         return {"model": self.name, "dim": self.dim, "query_prompt": self.query_prompt,
                 "passage_prompt": self.passage_prompt}
 
-
-def model_fingerprint(settings: Settings) -> str:
-    return json.dumps({"model": settings.model, "prompts": list(settings.prompts)}, ensure_ascii=False)

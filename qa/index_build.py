@@ -20,7 +20,7 @@ import numpy as np
 
 from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.config import Settings
-from qa.documents import load_corpus
+from qa.documents import corpus_state, load_corpus
 from qa.embedding import Embedder
 from qa.index_store import FORMAT, Index, build_lock, write_build
 from qa.lexical import LexicalIndex
@@ -110,6 +110,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         clock[0] = now
 
     with build_lock(settings):
+        files = corpus_state(settings.corpus_dir)  # before reading: a later edit shows as a change
         docs, report.skipped = load_documents(settings, show_progress)
         phase("read")
         chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
@@ -184,6 +185,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chunks": len(cs)}
                           for d, cs in per_doc},
             "skipped": [vars(s) for s in report.skipped],
+            "files": {k: list(v) for k, v in files.items()},
             "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
             "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": report.seconds, "embedded": {"chunks": len(todo_chunks),

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.documents import corpus_files
+from qa.documents import corpus_state
 from qa.service import QAService
 
 log = logging.getLogger(__name__)
@@ -102,20 +102,13 @@ class Reindexer:
         return asdict(self.status)
 
 
-def corpus_state(corpus_dir: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime) of every candidate file: cheap to compare, and what a change touches."""
-    state = {}
-    for path, doc_id in corpus_files(corpus_dir):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        state[doc_id] = (st.st_size, st.st_mtime_ns)
-    return state
-
-
 class CorpusWatcher:
-    """Polls the corpus folder; a change that has stayed put for one interval triggers an update."""
+    """Polls the corpus folder and updates the index when it differs from what the index was built from.
+
+    The baseline is the file list (size, mtime) recorded in the served index's manifest, so
+    edits made before the watcher started, or while the server was down, are caught too. A
+    change must stay put for one interval before it triggers an update (debounce).
+    """
 
     def __init__(self, reindexer: Reindexer, corpus_dir: Path, interval: float) -> None:
         self.reindexer = reindexer
@@ -133,16 +126,20 @@ class CorpusWatcher:
         self._thread.join(timeout=self.interval * 3)
 
     def _loop(self) -> None:
-        indexed = corpus_state(self.corpus_dir)
         pending: dict[str, tuple[int, int]] | None = None
+        triggered: dict[str, tuple[int, int]] | None = None
         while not self._stop.wait(self.interval):
+            index = self.reindexer.service.index
+            if index is None:
+                continue  # still loading or building at start-up
             now = corpus_state(self.corpus_dir)
-            if now == indexed:
+            built = {k: tuple(v) for k, v in index.manifest.get("files", {}).items()}
+            if now == built or (now == triggered and self.reindexer.status.running):
                 pending = None
                 continue
-            if now != pending:  # still changing: wait for it to settle (debounce)
+            if now != pending:  # still changing: wait for it to settle
                 pending = now
                 continue
             log.info("corpus changed: updating the index")
             self.reindexer.start("watch", queue=True)
-            indexed, pending = now, None
+            triggered, pending = now, None

