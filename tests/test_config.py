@@ -20,6 +20,11 @@ def test_custom_prompts_for_any_model():
     assert s.prompts == ("问：", "")
 
 
+def test_an_empty_prompt_is_a_value_not_a_default():
+    s = Settings.from_env({"QA_PASSAGE_PROMPT": ""})
+    assert s.prompts == ("query: ", "")
+
+
 def test_bad_values_name_the_variable():
     with pytest.raises(ValueError, match="QA_CHUNK_CHARS"):
         Settings.from_env({"QA_CHUNK_CHARS": "big"})

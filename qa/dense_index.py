@@ -1,0 +1,69 @@
+"""The FAISS index over chunk vectors, its type chosen by corpus size.
+
+Below ``ann_threshold`` chunks an exact flat inner-product index is both fast enough and
+exact. Above it, "auto" picks IVF with an 8-bit scalar quantizer (a quarter of flat's memory,
+a trained coarse quantizer) because memory, not speed, is what runs out first on a small
+machine; HNSW is available for those who have the memory and want the lowest latency.
+Everything here can be overridden in settings, and the chosen type and parameters go into the
+manifest so a loaded index searches exactly as it was built and measured.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from qa.config import Settings
+
+
+def choose(n: int, settings: Settings) -> dict[str, Any]:
+    kind = settings.dense_index
+    if kind == "auto":
+        kind = "flat" if n < settings.ann_threshold else "ivf"
+    if kind == "flat":
+        return {"type": "flat_ip"}
+    if kind == "hnsw":
+        return {"type": "hnsw", "M": settings.hnsw_m, "efConstruction": settings.hnsw_ef_construction,
+                "efSearch": settings.hnsw_ef_search}
+    if kind == "ivf":
+        nlist = settings.ivf_nlist or max(1, min(int(4 * math.sqrt(max(n, 1))), n // 39 or 1))
+        return {"type": "ivf_sq8", "nlist": nlist, "nprobe": min(settings.ivf_nprobe, nlist)}
+    raise ValueError(f"unknown dense index {kind!r}: use auto, flat, hnsw or ivf")
+
+
+def build(vectors: np.ndarray, dim: int, params: dict[str, Any], seed: int = 1234) -> Any:
+    import faiss
+
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    kind = params["type"]
+    if kind == "flat_ip":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, params["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = params["efConstruction"]
+    elif kind == "ivf_sq8":
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, params["nlist"], faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        # Train on a sample: k-means cost grows with it, and 64 points per list is plenty.
+        rng = np.random.default_rng(seed)
+        sample = x if len(x) <= 64 * params["nlist"] else x[rng.choice(len(x), 64 * params["nlist"], replace=False)]
+        index.train(sample)
+    else:
+        raise ValueError(f"unknown dense index type {kind!r}")
+    if len(x):
+        index.add(x)
+    configure(index, params)
+    return index
+
+
+def configure(index: Any, params: dict[str, Any]) -> None:
+    """Apply the search-time parameters recorded in the manifest."""
+    import faiss
+
+    if params["type"] == "hnsw":
+        index.hnsw.efSearch = params["efSearch"]
+    elif params["type"] == "ivf_sq8":
+        faiss.extract_index_ivf(index).nprobe = params["nprobe"]
