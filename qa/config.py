@@ -54,7 +54,7 @@ class Settings:
 
     # Dense index type: "auto" (flat below ann_threshold chunks, IVF-SQ8 above), "flat", "hnsw", "ivf".
     dense_index: str = "auto"
-    ann_threshold: int = 200_000
+    ann_threshold: int = 50_000  # flat search costs ~5 ms here; see docs/performance.md
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96

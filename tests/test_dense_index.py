@@ -13,8 +13,10 @@ from qa.index_store import load_index
 
 def test_type_by_size_and_overrides(base_settings):
     assert dense_index.choose(1000, base_settings)["type"] == "flat_ip"
-    big = dense_index.choose(base_settings.ann_threshold, base_settings)
-    assert big["type"] == "ivf_sq8" and big["nlist"] >= 1000 and big["nprobe"] == base_settings.ivf_nprobe
+    n = base_settings.ann_threshold
+    big = dense_index.choose(n, base_settings)
+    assert big["type"] == "ivf_sq8" and big["nlist"] == int(4 * n ** 0.5) and big["nprobe"] == base_settings.ivf_nprobe
+    assert dense_index.choose(n - 1, base_settings)["type"] == "flat_ip"
     assert dense_index.choose(10, base_settings.replace(dense_index="hnsw"))["type"] == "hnsw"
     assert dense_index.choose(10**6, base_settings.replace(dense_index="flat"))["type"] == "flat_ip"
     with pytest.raises(ValueError):

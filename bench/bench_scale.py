@@ -1,0 +1,188 @@
+"""The whole service at 10k / 100k / … chunks: build time, index size, serving memory, /ask latency.
+
+Usage: python bench/bench_scale.py [--chunks 10000,100000] [--keep DIR]
+What is real: the synthetic corpus is written as files and goes through the normal pipeline
+(cleaning, sentences, chunks, BM25, FAISS with the type `auto` picks, disk, loading), and
+`qa serve` answers over loopback HTTP with the real model embedding the questions.
+What is faked: passage and sentence vectors. Embedding 100k+ chunks with the real model takes
+hours to days on 2 cores, so each is a random mix of three real e5 vectors from the seed index
+plus noise, seeded by the text's hash (so an unchanged text gets the same vector).
+Documents: seed-corpus and CMRC sentences recombined, with numbers and place names varied so
+that lexical search is not trivial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_api import post, questions_from_index  # noqa: E402
+
+from qa.config import Settings  # noqa: E402
+from qa.documents import load_corpus  # noqa: E402
+from qa.index_build import build_index  # noqa: E402
+from qa.sentences import split_sentences  # noqa: E402
+from qa.service import QAService  # noqa: E402
+
+PLACES = ["朝阳", "凌源", "辽阳", "北票", "建平", "喀左", "龙城", "双塔", "锦州", "阜新", "铁岭", "鞍山", "本溪",
+          "丹东"]
+
+
+class MixedVectors:
+    """Stands in for the model on the passage side only (see the module docstring)."""
+
+    def __init__(self, base: np.ndarray) -> None:
+        self.base = base
+        self.dim = base.shape[1]
+
+    def passages(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        out = np.empty((len(texts), self.dim), np.float32)
+        for i, t in enumerate(texts):
+            rng = np.random.default_rng(int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little"))
+            w = rng.dirichlet([1.0, 1.0, 1.0]).astype(np.float32)
+            v = w @ self.base[rng.integers(0, len(self.base), 3)] + rng.normal(0, 0.01, self.dim).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+def sentence_pool() -> list[str]:
+    docs, _ = load_corpus(ROOT / "corpus")
+    pool = [d.text[s.start:s.end] for d in docs for s in split_sentences(d.text)]
+    cmrc = ROOT.parent / "shared" / "bench" / "cmrc2018_dev.json"
+    if cmrc.exists():
+        for art in json.loads(cmrc.read_text(encoding="utf-8"))["data"]:
+            for par in art["paragraphs"]:
+                pool += [par["context"][s.start:s.end] for s in split_sentences(par["context"])]
+    return [s for s in pool if 10 <= len(s) <= 200]
+
+
+def write_corpus(dest: Path, chunks: int, chunk_chars: int, seed: int = 11) -> None:
+    pool = sentence_pool()
+    rng = random.Random(seed)
+    dest.mkdir(parents=True)
+    total_chars, target = 0, chunks * chunk_chars * 0.8  # chunk overlap makes ~1.25 chunks per 220 chars
+    n = 0
+    while total_chars < target:
+        place = rng.choice(PLACES)
+        body = "".join(re.sub(r"\d+(?:\.\d+)?", lambda m: f"{rng.uniform(1, 9999):.{rng.choice([0, 1])}f}",
+                              rng.choice(pool)).replace("朝阳", place) for _ in range(rng.randint(8, 20)))
+        sub = dest / f"part{n // 1000:03d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"doc{n:07d}.txt").write_text(f"{place}合成报道第{n}号\n\n{body}", encoding="utf-8")
+        total_chars += len(body)
+        n += 1
+
+
+def serve_and_measure(settings: Settings, questions: int, clients: int, seconds: float) -> dict[str, float]:
+    import socket
+    import threading
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_INDEX_DIR": str(settings.index_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.perf_counter()
+        while True:
+            try:
+                import urllib.request
+                with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                    if json.load(r)["index_loaded"]:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise SystemExit("server died")
+            time.sleep(0.5)
+        load_s = time.perf_counter() - t0
+        os.environ["QA_INDEX_DIR"], os.environ["QA_CORPUS_DIR"] = env["QA_INDEX_DIR"], env["QA_CORPUS_DIR"]
+        qs = questions_from_index(questions)
+        for q in qs[:5]:
+            post(url, q)
+        lat = sorted(post(url, q)[0] for q in qs)
+        done: list[float] = []
+        stop = time.perf_counter() + seconds
+
+        def client(k: int) -> None:
+            i = k
+            while time.perf_counter() < stop:
+                ms, status = post(url, qs[i % len(qs)])
+                if status == 200:
+                    done.append(ms)
+                i += clients
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        t = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        rps = len(done) / (time.perf_counter() - t)
+        rss = int(Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
+        return {"load_s": load_s, "p50": lat[len(lat) // 2], "p95": lat[int(len(lat) * 0.95)], "rps": rps,
+                "rss_mb": rss}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chunks", default="10000,100000")
+    ap.add_argument("--questions", type=int, default=200)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--keep", type=Path, default=None, help="keep corpora and indexes here")
+    args = ap.parse_args()
+    base_settings = Settings.from_env()
+    seed = QAService(base_settings).load(show_progress=False)
+    base = np.vstack([np.asarray(seed.chunk_vectors), np.asarray(seed.sentence_vectors)]).astype(np.float32)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="qa-scale-"))
+    rows = []
+    for n in map(int, args.chunks.split(",")):
+        corpus, idx = work / f"corpus-{n}", work / f"index-{n}"
+        if not corpus.exists():
+            write_corpus(corpus, n, base_settings.chunk_chars)
+        s = base_settings.replace(corpus_dir=corpus, index_dir=idx)
+        t = time.perf_counter()
+        report = build_index(s, MixedVectors(base), show_progress=False)  # type: ignore[arg-type]
+        build_s = time.perf_counter() - t
+        size = sum(f.stat().st_size for f in Path(report.path).rglob("*") if f.is_file()) / 1e6
+        m = serve_and_measure(s, args.questions, args.clients, args.seconds)
+        kind = json.loads((idx / "current" / "manifest.json").read_text())["dense"]["type"]
+        rows.append((report, build_s, size, m, kind))
+        print(f"{n}: {report.chunks} chunks, build {build_s:.0f} s, {m}", file=sys.stderr, flush=True)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| chunks | documents | sentences | dense index | build (s) | index on disk (MB) | server load (s) "
+          "| server RSS, model included (MB) | /ask p50 / p95 (ms) | 8 clients (req/s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r, b, size, m, kind in rows:
+        print(f"| {r.chunks:,} | {r.documents:,} | {r.sentences:,} | {kind} | {b:.0f} | {size:.0f} "
+              f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} | {m['p50']:.1f} / {m['p95']:.1f} | {m['rps']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
