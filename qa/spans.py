@@ -202,7 +202,9 @@ def extract_span(question: str, sentence: str) -> Span | None:
     unit = m.group() if m else ""
     la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
     if la is None and ra is None:
-        return None
+        # Nothing aligns; a name of the asked type that the question does not already hold may still be it.
+        names = [t for t in (_typed(qtype, s, 0, len(s)) if qtype in POS_FOR else []) if s[t[0]:t[1]] not in q]
+        return Span(names[0][0], names[0][1], 0.4) if names else None
     typed = qtype in ("number", "date")
     if la and ra:
         a, b = _trim(s, la.end, ra.start)
