@@ -28,16 +28,16 @@ sys.path.insert(0, str(ROOT))
 UNANSWERABLE = ["珠穆朗玛峰的海拔有多高？", "今天北京的天气怎么样？", "Python 的作者是谁？", "月球到地球的距离是多少？"]
 
 
-def questions_from_index(n: int) -> list[str]:
+def questions_from_index(n: int, settings=None) -> list[str]:  # type: ignore[no-untyped-def]
     from qa.config import Settings
     from qa.index_store import load_index
-    from qa.web_pages import _cloze
+    from qa.web_pages import cloze_question
 
-    index = load_index(Settings.from_env())
+    index = load_index(settings or Settings.from_env())
     qs = []
     for c in index.chunks:
         for a, b in c.sentences:
-            q = _cloze(index.documents[c.doc_id].text[a:b])
+            q = cloze_question(index.documents[c.doc_id].text[a:b])
             if q and q not in qs:
                 qs.append(q)
     qs += UNANSWERABLE
@@ -59,12 +59,13 @@ def post(url: str, question: str) -> tuple[float, int]:
     return (time.perf_counter() - t) * 1000, status
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`qa serve` on a free loopback port; returns once its index is loaded."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or dict(os.environ))
     url = f"http://127.0.0.1:{port}"
     for _ in range(1200):
         try:
@@ -73,9 +74,47 @@ def start_server() -> tuple[subprocess.Popen, str]:
                     return proc, url
         except OSError:
             pass
+        if proc.poll() is not None:
+            break
         time.sleep(0.5)
     proc.kill()
     raise SystemExit("server did not start")
+
+
+def pct(xs: list[float], p: float) -> float:
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def measure(url: str, qs: list[str], clients: int, seconds: float) -> dict[str, float]:
+    """One client over ``qs`` (after a warm-up), then ``clients`` concurrent clients for ``seconds``."""
+    for q in qs[:5]:
+        post(url, q)
+    single = [post(url, q) for q in qs]
+    lat = sorted(ms for ms, _ in single)
+    done: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        i = k
+        while time.perf_counter() < stop:
+            r = post(url, qs[i % len(qs)])
+            with lock:
+                done.append(r)
+            i += clients
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    conc = sorted(ms for ms, _ in done)
+    return {"requests": len(lat), "errors": sum(1 for _, st in single if st != 200),
+            "p50": pct(lat, 50), "p95": pct(lat, 95), "mean": statistics.fmean(lat),
+            "conc_requests": len(done), "conc_errors": sum(1 for _, st in done if st != 200),
+            "rps": len(done) / elapsed, "conc_p50": pct(conc, 50), "conc_p95": pct(conc, 95)}
 
 
 def main() -> None:
@@ -90,50 +129,19 @@ def main() -> None:
     if url is None:
         proc, url = start_server()
     try:
-        qs = questions_from_index(args.questions)
-        for q in qs[:5]:  # warm-up
-            post(url, q)
-        single = [post(url, q) for q in qs]
-        lat = sorted(ms for ms, _ in single)
-        errors1 = sum(1 for _, st in single if st != 200)
-
-        done: list[tuple[float, int]] = []
-        lock = threading.Lock()
-        stop = time.perf_counter() + args.seconds
-
-        def client(k: int) -> None:
-            i = k
-            while time.perf_counter() < stop:
-                r = post(url, qs[i % len(qs)])
-                with lock:
-                    done.append(r)
-                i += args.clients
-
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
-        conc = sorted(ms for ms, _ in done)
-        errors8 = sum(1 for _, st in done if st != 200)
+        m = measure(url, questions_from_index(args.questions), args.clients, args.seconds)
     finally:
         if proc:
             proc.terminate()
             proc.wait()
-
-    def pct(xs: list[float], p: float) -> float:
-        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
-
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| measure | value |\n|---|---|")
-    print(f"| one client: requests | {len(lat)} ({errors1} errors) |")
-    mean = statistics.fmean(lat)
-    print(f"| one client: p50 / p95 / mean (ms) | {pct(lat, 50):.1f} / {pct(lat, 95):.1f} / {mean:.1f} |")
-    print(f"| {args.clients} clients for {args.seconds:.0f} s: requests | {len(done)} ({errors8} errors) |")
-    print(f"| {args.clients} clients: requests per second | {len(done) / elapsed:.1f} |")
-    print(f"| {args.clients} clients: p50 / p95 (ms) | {pct(conc, 50):.1f} / {pct(conc, 95):.1f} |")
+    print(f"| one client: requests | {m['requests']} ({m['errors']} errors) |")
+    print(f"| one client: p50 / p95 / mean (ms) | {m['p50']:.1f} / {m['p95']:.1f} / {m['mean']:.1f} |")
+    n = args.clients
+    print(f"| {n} clients for {args.seconds:.0f} s: requests | {m['conc_requests']} ({m['conc_errors']} errors) |")
+    print(f"| {args.clients} clients: requests per second | {m['rps']:.1f} |")
+    print(f"| {args.clients} clients: p50 / p95 (ms) | {m['conc_p50']:.1f} / {m['conc_p95']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import platform
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_api import post, questions_from_index  # noqa: E402
+from bench_api import measure, questions_from_index, start_server  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
 from qa.documents import load_corpus  # noqa: E402
@@ -93,55 +92,14 @@ def write_corpus(dest: Path, chunks: int, chunk_chars: int, seed: int = 11) -> N
 
 
 def serve_and_measure(settings: Settings, questions: int, clients: int, seconds: float) -> dict[str, float]:
-    import socket
-    import threading
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {**os.environ, "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_INDEX_DIR": str(settings.index_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc, url = start_server(env)
     try:
-        t0 = time.perf_counter()
-        while True:
-            try:
-                import urllib.request
-                with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                    if json.load(r)["index_loaded"]:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise SystemExit("server died")
-            time.sleep(0.5)
         load_s = time.perf_counter() - t0
-        os.environ["QA_INDEX_DIR"], os.environ["QA_CORPUS_DIR"] = env["QA_INDEX_DIR"], env["QA_CORPUS_DIR"]
-        qs = questions_from_index(questions)
-        for q in qs[:5]:
-            post(url, q)
-        lat = sorted(post(url, q)[0] for q in qs)
-        done: list[float] = []
-        stop = time.perf_counter() + seconds
-
-        def client(k: int) -> None:
-            i = k
-            while time.perf_counter() < stop:
-                ms, status = post(url, qs[i % len(qs)])
-                if status == 200:
-                    done.append(ms)
-                i += clients
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-        t = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        rps = len(done) / (time.perf_counter() - t)
+        m = measure(url, questions_from_index(questions, settings), clients, seconds)
         rss = int(Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
-        return {"load_s": load_s, "p50": lat[len(lat) // 2], "p95": lat[int(len(lat) * 0.95)], "rps": rps,
-                "rss_mb": rss}
+        return {**m, "load_s": load_s, "rss_mb": rss}
     finally:
         proc.terminate()
         proc.wait()
@@ -181,7 +139,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r, b, size, m, kind in rows:
         print(f"| {r.chunks:,} | {r.documents:,} | {r.sentences:,} | {kind} | {b:.0f} | {size:.0f} "
-              f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} | {m['p50']:.1f} / {m['p95']:.1f} | {m['rps']:.1f} |")
+              f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} | {m['p50']:.1f} / {m['p95']:.1f} | {m['rps']:.1f} "
+              f"({m['conc_errors'] + m['errors']} errors) |")
 
 
 if __name__ == "__main__":

@@ -83,13 +83,12 @@ def _has_type(qtype: str, sentence: str) -> bool:
 @dataclass
 class Scored:
     row: int
-    chunk_rank: int  # 1-based rank of the best chunk containing the sentence
     score: float
     dense: float
     coverage: float
 
 
-def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray) -> list[Scored]:
+def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, qtype: str) -> list[Scored]:
     rows: dict[int, int] = {}
     for rank, hit in enumerate(hits[:SENTENCE_CHUNKS], 1):
         for row in index.chunk_sentences[hit.chunk]:
@@ -99,14 +98,13 @@ def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarr
     ids = np.fromiter(rows, dtype=np.int64)
     dense = np.asarray(index.sentence_vectors[ids]) @ qvec.astype(np.float32)
     weights = index.lexical.weights(char_tokens(query_text(question)))
-    qtype = question_type(question)
     out = []
     for row, d in zip(ids.tolist(), dense.tolist()):
         text = index.sentence_text(row)
         cov = coverage(weights, text)
         score = (WEIGHTS["dense"] * d + WEIGHTS["coverage"] * cov + WEIGHTS["chunk"] / rows[row]
                  + WEIGHTS["type"] * _has_type(qtype, text))
-        out.append(Scored(row, rows[row], score, d, cov))
+        out.append(Scored(row, score, d, cov))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -127,8 +125,8 @@ def answer_question(index: Index, embedder: Embedder, question: str, settings: S
     t1 = time.perf_counter()
     hits = retrieve(index, question, qvec, settings, k=max(top_k, SENTENCE_CHUNKS), within=within)
     t2 = time.perf_counter()
-    scored = score_sentences(index, hits, question, qvec)
     qtype = question_type(question)
+    scored = score_sentences(index, hits, question, qvec, qtype)
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
                     confidence=0.0, question_type=qtype, message=NO_ANSWER)
     if scored:

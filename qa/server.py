@@ -70,9 +70,8 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         try:
             service.load(build_if_missing=True, show_progress=False)
             log.info("index loaded: %s", service.index.counts if service.index else None)
-        except Exception as exc:  # reported by /health and /ask; the server stays up
+        except Exception as exc:  # the service keeps the error for /health and /ask; the server stays up
             log.error("could not load the index: %s", exc)
-            service.load_error = str(exc)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]

@@ -37,16 +37,17 @@ class QAService:
     def load(self, build_if_missing: bool = True, show_progress: bool = True) -> Index:
         """Load the index, building it first when there is none."""
         try:
-            self.index = load_index(self.settings)
-        except IndexMissing:
-            if not build_if_missing:
-                raise
-            log.info("no index at %s: building it from %s", self.settings.index_path, self.settings.corpus_dir)
-            report = self.build(show_progress=show_progress)
-            log.info("built %d documents, %d chunks, %d sentences in %.1f s",
-                     report.documents, report.chunks, report.sentences, report.seconds)
-            self.index = load_index(self.settings)
-        except IndexUnavailable as exc:
+            try:
+                self.index = load_index(self.settings)
+            except IndexMissing:
+                if not build_if_missing:
+                    raise
+                log.info("no index at %s: building it from %s", self.settings.index_path, self.settings.corpus_dir)
+                report = self.build(show_progress=show_progress)
+                log.info("built %d documents, %d chunks, %d sentences in %.1f s",
+                         report.documents, report.chunks, report.sentences, report.seconds)
+                self.index = load_index(self.settings)
+        except Exception as exc:  # reported by /health and /ask until a later load succeeds
             self.load_error = str(exc)
             raise
         self.load_error = None

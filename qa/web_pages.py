@@ -77,7 +77,7 @@ def example_questions(index: Index, limit: int = 4) -> list[str]:
             if rounds == 0 and chunk.doc_id in seen_docs:
                 continue
             for a, b in chunk.sentences:
-                q = _cloze(index.documents[chunk.doc_id].text[a:b])
+                q = cloze_question(index.documents[chunk.doc_id].text[a:b])
                 if q and q not in picked:
                     picked.append(q)
                     seen_docs.add(chunk.doc_id)
@@ -85,7 +85,7 @@ def example_questions(index: Index, limit: int = 4) -> list[str]:
     return picked
 
 
-def _cloze(sentence: str) -> str | None:
+def cloze_question(sentence: str) -> str | None:
     if not sentence.endswith(tuple("。！；;!")):  # headings and fragments make poor questions
         return None
     for m in _CLAUSE.finditer(sentence):
