@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_api import stored_vectors  # noqa: E402
 
 from qa import dense_index  # noqa: E402
 from qa.config import Settings  # noqa: E402
@@ -66,7 +69,7 @@ def main() -> None:
     args = ap.parse_args()
     settings = Settings.from_env()
     index = QAService(settings).load(show_progress=False)
-    base = np.vstack([np.asarray(index.chunk_vectors), np.asarray(index.sentence_vectors)]).astype(np.float32)
+    base = stored_vectors(index)
     rng = np.random.default_rng(0)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; base: {len(base)} real e5 vectors")
     print("| chunks | index | parameters | build (s) | search p50, 1 thread (ms) | recall@10 vs exact | size (MB) |")

@@ -22,6 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -35,13 +37,21 @@ def questions_from_index(n: int, settings=None) -> list[str]:  # type: ignore[no
 
     index = load_index(settings or Settings.from_env())
     qs = []
-    for c in index.chunks:
+    for c in index.iter_chunks():
+        if len(qs) >= n:
+            break
         for a, b in c.sentences:
             q = cloze_question(index.documents[c.doc_id].text[a:b])
             if q and q not in qs:
                 qs.append(q)
     qs += UNANSWERABLE
     return [qs[i % len(qs)] for i in range(n)]
+
+
+def stored_vectors(index) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Every real e5 vector an index holds (chunks and sentences), as float32."""
+    return np.vstack([np.asarray(v, np.float32) for seg in index.segments
+                      for v in (seg.chunk_vectors, seg.sentence_vectors)])
 
 
 def post(url: str, question: str) -> tuple[float, int]:

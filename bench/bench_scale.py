@@ -1,9 +1,15 @@
-"""The whole service at 10k / 100k / … chunks: build time, index size, serving memory, /ask latency.
+"""The whole service at 10k / 100k / 1M chunks: build time, index size, serving memory, /ask
+latency and throughput, lexical search at scale, and the cost of updating one document.
 
-Usage: python bench/bench_scale.py [--chunks 10000,100000] [--keep DIR]
+Usage: python bench/bench_scale.py [--chunks 10000,100000,1000000] [--keep DIR]
 What is real: the synthetic corpus is written as files and goes through the normal pipeline
 (cleaning, sentences, chunks, BM25, FAISS with the type `auto` picks, disk, loading), and
 `qa serve` answers over loopback HTTP with the real model embedding the questions.
+Memory without the model: a separate process loads the index alone and answers the same
+questions with stand-in question vectors (made like the passage vectors below), so its
+resident set size is what the index costs; it also times BM25 and FAISS search on their own.
+Update: one document is edited and `build_index` runs with the loaded index as `previous`
+(the new text's vectors faked as below), as `qa index update` would.
 What is faked: passage and sentence vectors. Embedding 100k+ chunks with the real model takes
 hours to days on 2 cores, so each is a random mix of three real e5 vectors from the seed index
 plus noise, seeded by the text's hash (so an unchanged text gets the same vector).
@@ -21,6 +27,8 @@ import platform
 import random
 import re
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,11 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_api import measure, questions_from_index, start_server  # noqa: E402
+from bench_api import measure, questions_from_index, start_server, stored_vectors  # noqa: E402
 
+from qa.answering import answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.documents import load_corpus  # noqa: E402
 from qa.index_build import build_index  # noqa: E402
+from qa.index_store import load_index  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
@@ -91,6 +101,10 @@ def write_corpus(dest: Path, chunks: int, chunk_chars: int, seed: int = 11) -> N
         n += 1
 
 
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    return int(Path(f"/proc/{pid}/status").read_text().split(f"{field}:")[1].split()[0]) / 1024
+
+
 def serve_and_measure(settings: Settings, questions: int, clients: int, seconds: float) -> dict[str, float]:
     env = {**os.environ, "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_INDEX_DIR": str(settings.index_path)}
     t0 = time.perf_counter()
@@ -98,11 +112,57 @@ def serve_and_measure(settings: Settings, questions: int, clients: int, seconds:
     try:
         load_s = time.perf_counter() - t0
         m = measure(url, questions_from_index(questions, settings), clients, seconds)
-        rss = int(Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
-        return {**m, "load_s": load_s, "rss_mb": rss}
+        return {**m, "load_s": load_s, "rss_mb": rss_mb(proc.pid)}
     finally:
         proc.terminate()
         proc.wait()
+
+
+def probe(settings: Settings, questions: int) -> dict[str, float]:
+    """In this process: the index alone, no model. Called through ``--probe`` in a fresh process."""
+    base_rss = rss_mb()
+    t = time.perf_counter()
+    index = load_index(settings)
+    load_s = time.perf_counter() - t
+    loaded_rss = rss_mb()
+    seed = load_index(Settings.from_env())
+    fake = MixedVectors(stored_vectors(seed))
+    del seed
+    qs = questions_from_index(questions, settings)
+    qvecs = fake.passages(qs)
+    lex, dense, total = [], [], []
+    for q, v in zip(qs, qvecs):
+        t = time.perf_counter()
+        index.lexical_search(q, settings.candidates)
+        lex.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        index.dense_search(v, settings.candidates)
+        dense.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        answer_question(index, None, q, settings, qvec=v)  # type: ignore[arg-type]
+        total.append((time.perf_counter() - t) * 1000)
+    lexical_mb = sum(f.stat().st_size for seg in index.segments for f in (seg.path / "lexical").iterdir()) / 1e6
+    return {"python_mb": base_rss, "load_s": load_s, "loaded_mb": loaded_rss, "rss_mb": rss_mb(),
+            "peak_mb": rss_mb(field="VmHWM"), "lexical_p50": statistics.median(lex),
+            "dense_p50": statistics.median(dense), "answer_p50": statistics.median(total),
+            "lexical_disk_mb": lexical_mb}
+
+
+def probe_in_subprocess(settings: Settings, questions: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--probe", str(settings.corpus_dir), str(settings.index_path),
+                          "--questions", str(questions)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def update_one(settings: Settings, fake: MixedVectors) -> tuple[float, dict[str, float], str]:
+    """Edit one document in the middle of the corpus and update the index; seconds, phases, mode."""
+    victim = sorted(settings.corpus_dir.glob("part*/doc*.txt"))[-1]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\n补充说明：本段为更新测试新增的一句话。", encoding="utf-8")
+    t = time.perf_counter()
+    report = build_index(settings, fake, load_index(settings), show_progress=False)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - t
+    assert report.changed == [victim.relative_to(settings.corpus_dir).as_posix()], report.changed
+    return seconds, report.phases, report.mode
 
 
 def main() -> None:
@@ -112,10 +172,15 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--keep", type=Path, default=None, help="keep corpora and indexes here")
+    ap.add_argument("--probe", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     base_settings = Settings.from_env()
+    if args.probe:
+        s = base_settings.replace(corpus_dir=args.probe[0], index_dir=args.probe[1])
+        print(json.dumps(probe(s, args.questions)))
+        return
     seed = QAService(base_settings).load(show_progress=False)
-    base = np.vstack([np.asarray(seed.chunk_vectors), np.asarray(seed.sentence_vectors)]).astype(np.float32)
+    base = stored_vectors(seed)
     work = args.keep or Path(tempfile.mkdtemp(prefix="qa-scale-"))
     rows = []
     for n in map(int, args.chunks.split(",")):
@@ -126,21 +191,36 @@ def main() -> None:
         t = time.perf_counter()
         report = build_index(s, MixedVectors(base), show_progress=False)  # type: ignore[arg-type]
         build_s = time.perf_counter() - t
-        size = sum(f.stat().st_size for f in Path(report.path).rglob("*") if f.is_file()) / 1e6
+        size = sum(f.stat().st_size for f in idx.rglob("*") if f.is_file()) / 1e6
+        print(f"{n}: {report.chunks} chunks, build {build_s:.0f} s, {report.phases}", file=sys.stderr, flush=True)
         m = serve_and_measure(s, args.questions, args.clients, args.seconds)
-        kind = json.loads((idx / "current" / "manifest.json").read_text())["dense"]["type"]
-        rows.append((report, build_s, size, m, kind))
-        print(f"{n}: {report.chunks} chunks, build {build_s:.0f} s, {m}", file=sys.stderr, flush=True)
+        print(f"  served: {m}", file=sys.stderr, flush=True)
+        alone = probe_in_subprocess(s, args.questions)
+        print(f"  index alone: {alone}", file=sys.stderr, flush=True)
+        upd = update_one(s, MixedVectors(base))
+        print(f"  update: {upd}", file=sys.stderr, flush=True)
+        kind = json.loads((idx / "current" / "manifest.json").read_text())["segments"][0]["dense"]["type"]
+        rows.append((report, build_s, size, m, kind, alone, upd))
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| chunks | documents | sentences | dense index | build (s) | index on disk (MB) | server load (s) "
-          "| server RSS, model included (MB) | /ask p50 / p95 (ms) | 8 clients (req/s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r, b, size, m, kind in rows:
+          "| server RSS, model included (MB) | index alone: RSS after queries (MB) | /ask p50 / p95 (ms) "
+          "| 8 clients (req/s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r, b, size, m, kind, alone, _ in rows:
         print(f"| {r.chunks:,} | {r.documents:,} | {r.sentences:,} | {kind} | {b:.0f} | {size:.0f} "
-              f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} | {m['p50']:.1f} / {m['p95']:.1f} | {m['rps']:.1f} "
-              f"({m['conc_errors'] + m['errors']} errors) |")
+              f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} | {alone['rss_mb']:.0f} | {m['p50']:.1f} / {m['p95']:.1f} "
+              f"| {m['rps']:.1f} ({m['conc_errors'] + m['errors']} errors) |")
+    print()
+    print("| chunks | index alone: load (s) | RSS bare Python / loaded / after queries / peak (MB) "
+          "| BM25 p50 (ms) | BM25 on disk (MB) | FAISS p50 (ms) | answer without embedding p50 (ms) "
+          "| update after 1 changed document (s) | update mode |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r, _, _, _, _, a, (upd_s, _, mode) in rows:
+        print(f"| {r.chunks:,} | {a['load_s']:.1f} | {a['python_mb']:.0f} / {a['loaded_mb']:.0f} / {a['rss_mb']:.0f} "
+              f"/ {a['peak_mb']:.0f} | {a['lexical_p50']:.1f} | {a['lexical_disk_mb']:.0f} | {a['dense_p50']:.2f} "
+              f"| {a['answer_p50']:.1f} | {upd_s:.2f} | {mode} |")
 
 
 if __name__ == "__main__":

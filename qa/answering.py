@@ -91,13 +91,13 @@ class Scored:
 def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, qtype: str) -> list[Scored]:
     rows: dict[int, int] = {}
     for rank, hit in enumerate(hits[:SENTENCE_CHUNKS], 1):
-        for row in index.chunk_sentences[hit.chunk]:
+        for row in index.chunk_sentence_rows(hit.chunk):
             rows.setdefault(row, rank)
     if not rows:
         return []
     ids = np.fromiter(rows, dtype=np.int64)
-    dense = np.asarray(index.sentence_vectors[ids]) @ qvec.astype(np.float32)
-    weights = index.lexical.weights(char_tokens(query_text(question)))
+    dense = index.sentence_vectors(ids) @ qvec.astype(np.float32)
+    weights = index.lexical_weights(char_tokens(query_text(question)))
     out = []
     for row, d in zip(ids.tolist(), dense.tolist()):
         text = index.sentence_text(row)
@@ -149,20 +149,21 @@ def _citations(index: Index, hits: list[Hit], top_k: int, scored: list[Scored], 
                span: Any) -> list[Citation]:
     """The chunk of the supporting sentence first, then the other top chunks, without repeats."""
     by_row = {s.row: s for s in scored}
-    best_chunk = next(h for h in hits if best.row in index.chunk_sentences[h.chunk])
+    rows_of = {h.chunk: index.chunk_sentence_rows(h.chunk) for h in hits}
+    best_chunk = next(h for h in hits if best.row in rows_of[h.chunk])
     ordered = [best_chunk] + [h for h in hits if h.chunk != best_chunk.chunk]
     seen: set[str] = set()
     out: list[Citation] = []
     for hit in ordered:
-        chunk = index.chunks[hit.chunk]
+        chunk = index.chunk(hit.chunk)
         if chunk.text in seen:
             continue
         if len(out) == top_k:
             break
         seen.add(chunk.text)
-        rows = index.chunk_sentences[hit.chunk]
+        rows = rows_of[hit.chunk]
         row = best.row if hit is best_chunk else max(rows, key=lambda r: by_row[r].score if r in by_row else -1.0)
-        _, a, b = (int(x) for x in index.sentences[row])
+        _, a, b = index.sentence_span(row)
         highlight = [a - chunk.start, b - chunk.start]
         answer_hl = None
         if hit is best_chunk and span is not None:

@@ -60,6 +60,11 @@ class Settings:
     hnsw_ef_search: int = 96
     ivf_nlist: int = 0  # 0: 4·√N
     ivf_nprobe: int = 32
+    # An update writes a segment with just the changed documents, unless it would make more
+    # than max_segments, or deleted plus new chunks would pass compact_fraction of the index:
+    # then it rewrites one segment from all documents (reusing their vectors).
+    max_segments: int = 8
+    compact_fraction: float = 0.25
 
     top_k: int = 5
     max_question_chars: int = 500

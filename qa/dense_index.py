@@ -17,11 +17,17 @@ import numpy as np
 
 from qa.config import Settings
 
+MIN_ANN = 64
+
 
 def choose(n: int, settings: Settings) -> dict[str, Any]:
     kind = settings.dense_index
     if kind == "auto":
         kind = "flat" if n < settings.ann_threshold else "ivf"
+    if kind not in ("flat", "hnsw", "ivf"):
+        raise ValueError(f"unknown dense index {kind!r}: use auto, flat, hnsw or ivf")
+    if n < MIN_ANN:  # an update's segment of a few chunks: nothing to train, nothing to gain
+        kind = "flat"
     if kind == "flat":
         return {"type": "flat_ip"}
     if kind == "hnsw":
@@ -67,3 +73,20 @@ def configure(index: Any, params: dict[str, Any]) -> None:
         index.hnsw.efSearch = params["efSearch"]
     elif params["type"] == "ivf_sq8":
         faiss.extract_index_ivf(index).nprobe = params["nprobe"]
+
+
+def search_params(params: dict[str, Any], exclude: np.ndarray | None) -> Any:
+    """Search parameters that skip the ``exclude`` ids (chunks of deleted documents), or None."""
+    import faiss
+
+    if exclude is None or not len(exclude):
+        return None
+    sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.ascontiguousarray(exclude, dtype=np.int64)))
+    if params["type"] == "ivf_sq8":
+        out = faiss.SearchParametersIVF(sel=sel, nprobe=params["nprobe"])
+    elif params["type"] == "hnsw":
+        out = faiss.SearchParametersHNSW(sel=sel, efSearch=params["efSearch"])
+    else:
+        out = faiss.SearchParameters(sel=sel)
+    out.keep = sel  # the selector must live as long as the parameters that point at it
+    return out

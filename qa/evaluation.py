@@ -147,9 +147,11 @@ def run_eval(file: Path, settings: Settings, gold_context: bool = False, limit: 
     index = load_index(settings)
     print(f"indexed {report.documents} paragraphs: {report.chunks} chunks, {report.sentences} sentences "
           f"in {time.perf_counter() - t0:.0f} s (chunk size {settings.chunk_chars})", file=sys.stderr)
+    spans: dict[int, tuple[int, int]] = {}
     by_doc: dict[str, list[int]] = {}
-    for c in index.chunks:
+    for c in index.iter_chunks():
         by_doc.setdefault(c.doc_id, []).append(c.chunk_id)
+        spans[c.chunk_id] = (c.start, c.end)
     wanted = [m for m in methods.split(",") if m in METHODS] if not gold_context else []
     ranks: dict[str, list[int | None]] = {m: [] for m in wanted}
     rows: list[dict[str, Any]] = []
@@ -158,7 +160,7 @@ def run_eval(file: Path, settings: Settings, gold_context: bool = False, limit: 
     for q in tqdm(questions, desc="questions", leave=False, mininterval=interval):
         gold = {int(starts[q.doc_id][s]) for s in q.answer_starts if 0 <= s < len(starts[q.doc_id])}
         gold_chunks = {c for c in by_doc.get(q.doc_id, [])
-                       if any(index.chunks[c].start <= g < index.chunks[c].end for g in gold)}
+                       if any(spans[c][0] <= g < spans[c][1] for g in gold)}
         t = time.perf_counter()
         qvec = embedder.query(q.question)
         within = np.array(by_doc.get(q.doc_id, []), np.int64) if gold_context else None

@@ -2,8 +2,13 @@
 
 Vectors are keyed by a document's content hash. Given the previous index, documents whose
 hash it already holds (unchanged, or renamed or moved) take their stored vectors and are not
-embedded again; only new and changed documents are. A full build is the same code with no
-previous index, so an update always equals a rebuild.
+embedded again; only new and changed documents are.
+
+An update reads only the files whose size or modification time changed, writes them into a
+new small segment, and marks the versions they replace deleted: its cost follows the change,
+not the corpus. When segments or deleted chunks pile up past the settings' limits, the update
+becomes a full build into one segment instead, still reusing every stored vector; a full
+build is the same code with all documents, so an update answers like a rebuild.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ import numpy as np
 from qa import dense_index
 from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.config import Settings
-from qa.documents import corpus_state, load_corpus
+from qa.documents import UnreadableFile, corpus_state, load_corpus, read_document
 from qa.embedding import Embedder
-from qa.index_store import FORMAT, Index, build_lock, write_build
+from qa.index_store import FORMAT, Index, build_lock, publish
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
+from qa.segment import SegmentData, write_segment
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,7 @@ class BuildReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     path: str = ""
     phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
+    mode: str = "full"  # "full": one new segment of everything; "segment": the changes only
 
 
 def _versions() -> dict[str, str]:
@@ -103,127 +110,221 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
 
     with build_lock(settings):
         files = corpus_state(settings.corpus_dir)  # before reading: a later edit shows as a change
-        docs, report.skipped = load_documents(settings, show_progress)
+        if not _compatible(previous, settings):
+            previous = None
+        plan = _plan_update(previous, files, settings) if previous is not None else None
+        if plan is None:
+            docs, report.skipped = load_documents(settings, show_progress)
+            kept: list[dict[str, Any]] = []
+            deleted: dict[int, set[int]] = {}
+        else:
+            docs, report.skipped, deleted = _read_changed(plan, previous, settings)  # type: ignore[arg-type]
+            report.mode = "segment"
+            kept = [{**e, "deleted": sorted(set(e.get("deleted", [])) | deleted.get(s, set()))}
+                    for s, e in enumerate(previous.manifest["segments"])]  # type: ignore[union-attr]
+            if _too_fragmented(previous, kept, docs, settings):  # type: ignore[arg-type]
+                report.mode = "full"
+                docs, report.skipped = load_documents(settings, show_progress)
+                kept, deleted = [], {}
         phase("read")
-        chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
-        chunks: list[Chunk] = []
-        per_doc: list[tuple[Document, list[Chunk]]] = []
-        for doc in docs:
-            cs = chunk_document(doc, chunker, first_id=len(chunks))
-            chunks.extend(cs)
-            per_doc.append((doc, cs))
-
-        # Sentence rows, unique per document; chunks point at them.
-        sentences: list[tuple[int, int, int]] = []
-        chunk_sentences: list[list[int]] = []
-        doc_rows: dict[str, list[int]] = {}
-        for d_no, (doc, cs) in enumerate(per_doc):
-            rows: dict[tuple[int, int], int] = {}
-            for c in cs:
-                ids = []
-                for span in c.sentences:
-                    if span not in rows:
-                        rows[span] = len(sentences)
-                        sentences.append((d_no, *span))
-                    ids.append(rows[span])
-                chunk_sentences.append(ids)
-            doc_rows[doc.doc_id] = sorted(rows.values())
-
-        phase("chunk")
-        dim = embedder.dim
-        chunk_vecs = np.zeros((len(chunks), dim), np.float32)
-        sent_vecs = np.zeros((len(sentences), dim), np.float32)
-        reuse = _reusable(previous, settings)
-        todo_chunks: list[int] = []
-        todo_sents: list[int] = []
-        for doc, cs in per_doc:
-            old = reuse.get(doc.sha256)
-            rows = doc_rows[doc.doc_id]
-            if old is not None and len(old[0]) == len(cs) and len(old[1]) == len(rows):
-                chunk_vecs[[c.chunk_id for c in cs]] = old[0]
-                sent_vecs[rows] = old[1]
-            else:
-                todo_chunks.extend(c.chunk_id for c in cs)
-                todo_sents.extend(rows)
-        _diff(previous, docs, report)
-
-        def embed(texts: list[str], desc: str) -> np.ndarray:
-            with _progress(len(texts), f"embedding {desc}", show_progress) as bar:
-                def step(n: int) -> None:
-                    if on_embed:
-                        on_embed()
-                    bar.update(n)
-                return embedder.passages(texts, progress=step)
-
-        docs_by_no = [d for d, _ in per_doc]
-        if todo_chunks:
-            chunk_vecs[todo_chunks] = embed([passage_text(chunks[i]) for i in todo_chunks], "chunks")
-        phase("embed_chunks")
-        if todo_sents:
-            texts = [docs_by_no[sentences[i][0]].text[sentences[i][1]:sentences[i][2]] for i in todo_sents]
-            sent_vecs[todo_sents] = embed(texts, "sentences")
-        phase("embed_sentences")
-
-        lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
-        dense_params = dense_index.choose(len(chunks), settings)
-        dense = dense_index.build(chunk_vecs, dim, dense_params)
-        phase("lexical_and_faiss")
-        report.documents, report.chunks, report.sentences = len(docs), len(chunks), len(sentences)
-        report.embedded_chunks, report.embedded_sentences = len(todo_chunks), len(todo_sents)
+        unchanged = set() if plan is None or report.mode == "full" else \
+            set(previous.doc_location) - set(plan.gone) - set(plan.read)  # type: ignore[union-attr]
+        _diff(previous, docs, report, unchanged)
+        data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
+        report.embedded_chunks, report.embedded_sentences = embedded
+        segments = list(kept)
+        if docs:
+            seg_id = write_segment(settings.index_path, data)
+            segments.append({"id": seg_id, "deleted": [], "chunks": len(data.chunks), "dense": data.dense_params})
+        counts = _live_counts(previous, kept, deleted, data)
+        report.documents, report.chunks, report.sentences = counts["documents"], counts["chunks"], counts["sentences"]
         report.seconds = round(time.perf_counter() - t0, 3)
         manifest = {
-            "format": FORMAT, "model": settings.model, "prompts": list(settings.prompts), "dim": dim,
-            "chunker": chunker.to_json(), "lexical": {"tokenizer": settings.lexical_tokenizer},
-            "dense": dense_params,
-            "documents": {d.doc_id: {"sha256": d.sha256, "title": d.title, "chunks": len(cs)}
-                          for d, cs in per_doc},
-            "skipped": [vars(s) for s in report.skipped],
-            "files": {k: list(v) for k, v in files.items()},
-            "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
+            "format": FORMAT, "model": settings.model, "prompts": list(settings.prompts), "dim": embedder.dim,
+            "chunker": {"target_chars": settings.chunk_chars, "overlap": settings.chunk_overlap},
+            "lexical": {"tokenizer": settings.lexical_tokenizer}, "segments": segments,
+            "skipped": [{**vars(sk), "stat": list(files.get(sk.path, (0, 0)))} for sk in report.skipped],
+            "counts": counts, "mode": report.mode,
             "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "build_seconds": report.seconds, "embedded": {"chunks": len(todo_chunks),
-                                                          "sentences": len(todo_sents)},
+            "build_seconds": report.seconds, "embedded": {"chunks": embedded[0], "sentences": embedded[1]},
         }
-        report.path = str(write_build(settings, manifest, docs, chunks, chunk_sentences,
-                                      np.array(sentences, np.int32).reshape(-1, 3),
-                                      chunk_vecs, sent_vecs, dense, lexical))
+        report.path = str(publish(settings, manifest))
         phase("write")
     return report
 
 
-def _reusable(previous: Index | None, settings: Settings) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Stored (chunk vectors, sentence vectors) of each document of ``previous``, by content hash."""
+def _compatible(previous: Index | None, settings: Settings) -> bool:
     if previous is None:
-        return {}
+        return False
     m = previous.manifest
-    if m.get("model") != settings.model or m.get("chunker") != {
-            "target_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}:
-        return {}
-    by_doc_chunks: dict[str, list[int]] = {}
-    for c in previous.chunks:
-        by_doc_chunks.setdefault(c.doc_id, []).append(c.chunk_id)
-    by_doc_sents: dict[int, list[int]] = {}
-    for row, d_no in enumerate(previous.sentences[:, 0].tolist()):
-        by_doc_sents.setdefault(d_no, []).append(row)
-    out = {}
-    for d_no, doc_id in enumerate(previous.doc_ids):
-        doc = previous.documents[doc_id]
-        out[doc.sha256] = (np.asarray(previous.chunk_vectors[by_doc_chunks.get(doc_id, [])]),
-                           np.asarray(previous.sentence_vectors[by_doc_sents.get(d_no, [])]))
-    return out
+    return (m.get("model") == settings.model and m.get("prompts") == list(settings.prompts)
+            and m.get("chunker") == {"target_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}
+            and m.get("lexical") == {"tokenizer": settings.lexical_tokenizer})
 
 
-def _diff(previous: Index | None, docs: list[Document], report: BuildReport) -> None:
-    old = {} if previous is None else {d.doc_id: d.sha256 for d in previous.documents.values()}
-    old_by_hash = {h: i for i, h in old.items()}
+@dataclass
+class _Plan:
+    read: list[str]  # doc ids whose files are new or changed on disk
+    gone: list[str]  # doc ids in the index whose files are no longer there
+    skipped: list[SkippedFile]  # files skipped before and untouched since
+
+
+def _plan_update(previous: Index, files: dict[str, tuple[int, int]], settings: Settings) -> _Plan:
+    """Compare file sizes and times with those recorded: no file is opened here."""
+    known = previous.file_state()  # skipped files included, so an untouched bad file is not re-read
+    read = [doc_id for doc_id, st in files.items() if known.get(doc_id) != st]
+    untouched = [SkippedFile(s["path"], s["reason"]) for s in previous.manifest.get("skipped", [])
+                 if files.get(s["path"]) == tuple(s.get("stat", ()))]
+    return _Plan(read, [d for d in previous.doc_location if d not in files], untouched)
+
+
+def _read_changed(plan: _Plan, previous: Index, settings: Settings
+                  ) -> tuple[list[Document], list[SkippedFile], dict[int, set[int]]]:
+    docs, skipped = [], list(plan.skipped)
+    for doc_id in plan.read:
+        try:
+            docs.append(read_document(settings.corpus_dir / doc_id, doc_id, settings.max_file_bytes))
+        except (UnreadableFile, OSError) as exc:
+            log.warning("skipping %s: %s", doc_id, exc)
+            skipped.append(SkippedFile(doc_id, str(exc)))
+        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
+            log.exception("skipping %s: could not parse it", doc_id)
+            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
+    deleted: dict[int, set[int]] = {}
+    for doc_id in plan.gone + plan.read:  # replaced, removed, or now unreadable
+        if doc_id in previous.doc_location:
+            s, d = previous.doc_location[doc_id]
+            deleted.setdefault(s, set()).add(d)
+    docs.sort(key=lambda d: d.doc_id)
+    return docs, sorted(skipped, key=lambda s: s.path), deleted
+
+
+def _too_fragmented(previous: Index, kept: list[dict[str, Any]], docs: list[Document], settings: Settings) -> bool:
+    if docs and len(kept) + 1 > settings.max_segments:
+        return True
+    stored = sum(seg.meta["chunks"] for seg in previous.segments)
+    dead = sum(int(seg.doc_range(d)[1] - seg.doc_range(d)[0]) for seg, e in zip(previous.segments, kept)
+               for d in e["deleted"])
+    new = sum(max(1, len(d.text) // settings.chunk_chars) for d in docs)  # estimate: not chunked yet
+    return dead + new > settings.compact_fraction * max(stored, 1)
+
+
+def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files: dict[str, tuple[int, int]],
+             previous: Index | None, show_progress: bool, on_embed: Callable[[], None] | None,
+             phase: Callable[[str], None]) -> tuple[SegmentData, tuple[int, int]]:
+    """Chunk, embed (or reuse) and index ``docs`` as one segment."""
+    chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
+    chunks: list[Chunk] = []
+    per_doc: list[list[Chunk]] = []
+    for doc in docs:
+        cs = chunk_document(doc, chunker, first_id=len(chunks))
+        chunks.extend(cs)
+        per_doc.append(cs)
+    # Sentence rows, unique per document; chunks point at them.
+    sentences: list[tuple[int, int, int]] = []
+    chunk_sentences: list[list[int]] = []
+    doc_rows: list[list[int]] = []
+    for d_no, cs in enumerate(per_doc):
+        rows: dict[tuple[int, int], int] = {}
+        for c in cs:
+            ids = []
+            for span in c.sentences:
+                if span not in rows:
+                    rows[span] = len(sentences)
+                    sentences.append((d_no, *span))
+                ids.append(rows[span])
+            chunk_sentences.append(ids)
+        doc_rows.append(sorted(rows.values()))
+    phase("chunk")
+    dim = embedder.dim
+    chunk_vecs = np.zeros((len(chunks), dim), np.float16)
+    sent_vecs = np.zeros((len(sentences), dim), np.float16)
+    reuse = _stored_vectors(previous, [d.sha256 for d in docs])
+    todo_chunks: list[int] = []
+    todo_sents: list[int] = []
+    for doc, cs, rows in zip(docs, per_doc, doc_rows):
+        old = reuse(doc.sha256)
+        if old is not None and len(old[0]) == len(cs) and len(old[1]) == len(rows):
+            chunk_vecs[[c.chunk_id for c in cs]] = old[0]
+            sent_vecs[rows] = old[1]
+        else:
+            todo_chunks.extend(c.chunk_id for c in cs)
+            todo_sents.extend(rows)
+
+    def embed(texts: list[str], desc: str) -> np.ndarray:
+        with _progress(len(texts), f"embedding {desc}", show_progress) as bar:
+            def step(n: int) -> None:
+                if on_embed:
+                    on_embed()
+                bar.update(n)
+            return embedder.passages(texts, progress=step)
+
+    if todo_chunks:
+        chunk_vecs[todo_chunks] = embed([passage_text(chunks[i]) for i in todo_chunks], "chunks")
+    phase("embed_chunks")
+    if todo_sents:
+        sent_vecs[todo_sents] = embed([docs[sentences[i][0]].text[sentences[i][1]:sentences[i][2]]
+                                       for i in todo_sents], "sentences")
+    phase("embed_sentences")
+    lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
+    dense_params = dense_index.choose(len(chunks), settings)
+    dense = dense_index.build(chunk_vecs, dim, dense_params)
+    phase("lexical_and_faiss")
+    data = SegmentData(docs, [files.get(d.doc_id, (0, 0)) for d in docs], chunks, chunk_sentences,
+                       np.array(sentences, np.int32).reshape(-1, 3), chunk_vecs, sent_vecs, dense, dense_params,
+                       lexical)
+    return data, (len(todo_chunks), len(todo_sents))
+
+
+def _stored_vectors(previous: Index | None, shas: list[str]
+                    ) -> Callable[[str], tuple[np.ndarray, np.ndarray] | None]:
+    """Look up the stored (chunk, sentence) vectors of a document by its content hash."""
+    where: dict[str, tuple[int, int]] = {}
+    if previous is not None and shas:
+        wanted = np.array(shas, dtype="S64")
+        for s, seg in enumerate(previous.segments):  # deleted documents' vectors are as good
+            for d in np.flatnonzero(np.isin(seg.doc_sha, wanted)).tolist():
+                where.setdefault(seg.doc_sha[d].decode(), (s, d))
+
+    def lookup(sha: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if sha not in where:
+            return None
+        s, d = where[sha]
+        seg = previous.segments[s]  # type: ignore[union-attr]
+        (a, b), (c, e) = seg.doc_range(d), seg.doc_range(d, sentences=True)
+        return np.asarray(seg.chunk_vectors[a:b]), np.asarray(seg.sentence_vectors[c:e])
+    return lookup
+
+
+def _live_counts(previous: Index | None, kept: list[dict[str, Any]], deleted: dict[int, set[int]],
+                 data: SegmentData) -> dict[str, int]:
+    counts = {"documents": len(data.documents), "chunks": len(data.chunks), "sentences": int(len(data.sentences))}
+    if previous is None or not kept:
+        return counts
+    for seg, entry in zip(previous.segments, kept):
+        gone = entry["deleted"]
+        counts["documents"] += seg.meta["documents"] - len(gone)
+        for key, sentences in (("chunks", False), ("sentences", True)):
+            counts[key] += seg.meta[key] - sum(b - a for a, b in (seg.doc_range(d, sentences) for d in gone))
+    return counts
+
+
+def _diff(previous: Index | None, docs: list[Document], report: BuildReport, unchanged: set[str]) -> None:
+    """Added, changed, removed and renamed documents; ``unchanged`` ids were kept without re-reading."""
+    old: dict[str, str] = {}
+    if previous is not None:
+        for doc_id, (s, d) in previous.doc_location.items():
+            old[doc_id] = previous.segments[s].doc_sha[d].decode()
     new = {d.doc_id: d.sha256 for d in docs}
-    new_hashes = set(new.values())
+    new_all = {**{i: old[i] for i in unchanged}, **new}
+    old_by_hash = {h: i for i, h in old.items()}
+    new_hashes = set(new_all.values())
     for doc_id, h in new.items():
         if doc_id in old:
             if old[doc_id] != h:
                 report.changed.append(doc_id)
-        elif h in old_by_hash and old_by_hash[h] not in new:
+        elif h in old_by_hash and old_by_hash[h] not in new_all:
             report.renamed.append((old_by_hash[h], doc_id))
         else:
             report.added.append(doc_id)
-    report.removed = [i for i, h in old.items() if i not in new and h not in new_hashes]
+    report.removed = [i for i, h in old.items() if i not in new_all and h not in new_hashes]

@@ -1,9 +1,17 @@
-"""BM25 over Chinese tokens, with a pluggable tokenizer.
+"""BM25 over Chinese tokens, with a pluggable tokenizer, as memory-mapped NumPy arrays.
 
 Whitespace or ``\\w+`` tokenizers turn a run of Chinese characters into one token and match
 almost nothing; we use character unigrams plus bigrams (the default, best measured) or
 jieba words. Text is folded first (width, case, traditional → simplified), so a 繁體
 question finds 简体 text.
+
+The scores are bm25s' (Lucene IDF, k1 1.2, b 0.75; a test checks them against bm25s), but
+the index is built here, one chunk at a time into integer arrays: bm25s holds every token of
+the corpus as a Python string while indexing, which at a million chunks is tens of GB. The
+token-major sparse matrix (``indptr``/``indices``/``data``) is stored as ``.npy`` files and
+memory-mapped, so a query touches only its tokens' postings. A query can be scored with IDF
+from outside (``idf_override``): an index made of several segments scores each one with the
+IDF of all of them, so a small segment of fresh documents ranks like the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +20,8 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -63,74 +72,113 @@ def query_text(question: str) -> str:
     return _QUESTION.sub(" ", fold(question))
 
 
-class LexicalIndex:
-    """A bm25s index and the tokenizer it was built with (saved by name in ``params``)."""
+K1, B = 1.2, 0.75
 
-    def __init__(self, retriever, tokenizer: str) -> None:  # type: ignore[no-untyped-def]
-        self.retriever = retriever
-        self.tokenizer_name = tokenizer
-        self.tokenize = TOKENIZERS[tokenizer]
-        self.vocab: dict[str, int] = retriever.vocab_dict
+
+def idf_of(df: np.ndarray, n: float) -> np.ndarray:
+    """Lucene's IDF, always positive."""
+    return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class LexicalIndex:
+    """Token-major BM25 matrix: postings of token ``t`` are ``indptr[t]:indptr[t+1]``."""
+
+    vocab: dict[str, int]
+    indptr: np.ndarray  # (V+1,) int64
+    indices: np.ndarray  # (nnz,) int32 chunk rows
+    data: np.ndarray  # (nnz,) float32 BM25 term contributions, IDF included
+    num_docs: int
+    tokenizer_name: str = "char"
+
+    def __post_init__(self) -> None:
+        self.tokenize = TOKENIZERS[self.tokenizer_name]
+        self.df = np.diff(np.asarray(self.indptr)).astype(np.float64)
+        self.idf = idf_of(self.df, float(self.num_docs))
 
     @classmethod
     def build(cls, texts: list[str], tokenizer: str = "char") -> LexicalIndex:
-        import bm25s
-
         if tokenizer not in TOKENIZERS:
             raise ValueError(f"unknown lexical tokenizer {tokenizer!r}; choose from {sorted(TOKENIZERS)}")
         tok = TOKENIZERS[tokenizer]
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        retriever.index([tok(t) or [""] for t in texts], show_progress=False)
-        return cls(retriever, tokenizer)
+        vocab: dict[str, int] = {}
+        ids, counts, lengths = [], [], np.zeros(len(texts), np.float32)
+        for i, text in enumerate(texts):
+            tokens = tok(text)
+            lengths[i] = len(tokens)
+            u, c = np.unique(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int32,
+                                         len(tokens)), return_counts=True)
+            ids.append(u)
+            counts.append(c.astype(np.float32))
+        tokens_ = np.concatenate(ids) if ids else np.empty(0, np.int32)
+        tf = np.concatenate(counts) if counts else np.empty(0, np.float32)
+        docs = np.repeat(np.arange(len(texts), dtype=np.int32), [len(u) for u in ids])
+        df = np.bincount(tokens_, minlength=len(vocab))
+        n = len(texts)
+        avg = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
+        idf = idf_of(df.astype(np.float64), float(n)).astype(np.float32)
+        data = idf[tokens_] * tf / (K1 * ((1 - B) + B * lengths[docs] / avg) + tf)
+        order = np.argsort(tokens_, kind="stable")  # token-major, rows ascending within a token
+        indptr = np.zeros(len(vocab) + 1, np.int64)
+        np.cumsum(df, out=indptr[1:])
+        return cls(vocab, indptr, docs[order], data[order].astype(np.float32), n, tokenizer)
 
     def save(self, folder: Path) -> None:
-        self.retriever.save(str(folder), show_progress=False)
-        (folder / "qa_lexical.json").write_text(json.dumps({"tokenizer": self.tokenizer_name}))
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("indptr", "indices", "data"):
+            np.save(folder / f"{name}.npy", getattr(self, name))
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        (folder / "vocab.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        (folder / "params.json").write_text(json.dumps({"tokenizer": self.tokenizer_name, "num_docs": self.num_docs,
+                                                        "k1": K1, "b": B, "idf": "lucene"}))
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> LexicalIndex:
-        import bm25s
+        params = json.loads((folder / "params.json").read_text())
+        words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        mode = "r" if mmap else None
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode=mode) for name in ("indptr", "indices", "data")}
+        return cls({w: i for i, w in enumerate(words)}, num_docs=params["num_docs"],
+                   tokenizer_name=params["tokenizer"], **arrays)
 
-        meta = json.loads((folder / "qa_lexical.json").read_text())
-        retriever = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
-        return cls(retriever, meta["tokenizer"])
-
-    @cached_property
-    def idf(self) -> np.ndarray:
-        """Inverse document frequency of each vocabulary entry, from the index's postings."""
-        indptr = np.asarray(self.retriever.scores["indptr"])
-        df = np.diff(indptr).astype(np.float64)
-        n = float(self.retriever.scores["num_docs"])
-        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    def query_tokens(self, question: str) -> list[str]:
+        return self.tokenize(query_text(question))
 
     def weights(self, tokens: list[str]) -> dict[str, float]:
         """IDF of each distinct token; a token the corpus lacks gets the highest weight."""
-        idf = self.idf
-        top = float(idf.max()) if len(idf) else 1.0
-        out = {}
-        for t in set(tokens):
+        top = float(self.idf.max()) if len(self.idf) else 1.0
+        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in set(tokens)}
+
+    def scores(self, tokens: list[str], idf: dict[str, float] | None = None) -> np.ndarray | None:
+        """BM25 score of every chunk (repeated tokens count again, as in bm25s), or None when no
+        token is in the vocabulary. ``idf`` replaces this index's own IDF token by token."""
+        parts, weights = [], []
+        for t in tokens:
             i = self.vocab.get(t)
-            out[t] = float(idf[i]) if i is not None and i < len(idf) else top
-        return out
+            if i is None:
+                continue
+            a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+            parts.append(np.asarray(self.indices[a:b]))
+            scale = 1.0 if idf is None else idf[t] / float(self.idf[i])
+            weights.append(np.asarray(self.data[a:b]) * np.float32(scale))
+        if not parts:
+            return None
+        return np.bincount(np.concatenate(parts), np.concatenate(weights), minlength=self.num_docs).astype(np.float32)
 
-    def scores(self, question: str) -> np.ndarray | None:
-        """BM25 score of every chunk, or None when the question shares no token with the corpus."""
-        tokens = [t for t in self.tokenize(query_text(question)) if t in self.vocab]
-        return self.retriever.get_scores(tokens) if tokens else None
 
-    def search(self, question: str, k: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) by BM25, among ``within`` rows if given; chunks sharing no token are left out."""
-        scores = self.scores(question)
-        if scores is None:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        if within is not None:
-            sub = scores[within]
-            order = np.argsort(-sub, kind="stable")[:k]
-            order = order[sub[order] > 0]
-            return within[order].astype(np.int64), sub[order].astype(np.float32)
-        k = min(k, int(np.count_nonzero(scores)))
-        if k <= 0:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return top.astype(np.int64), scores[top].astype(np.float32)
+def top_k(scores: np.ndarray | None, k: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` (rows, scores) with a positive score, among ``within`` rows if given."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.float32))
+    if scores is None:
+        return empty
+    if within is not None:
+        sub = scores[within]
+        order = np.argsort(-sub, kind="stable")[:k]
+        order = order[sub[order] > 0]
+        return within[order].astype(np.int64), sub[order].astype(np.float32)
+    k = min(k, int(np.count_nonzero(scores > 0)))
+    if k <= 0:
+        return empty
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return top.astype(np.int64), scores[top].astype(np.float32)

@@ -133,7 +133,7 @@ class CorpusWatcher:
             if index is None:
                 continue  # still loading or building at start-up
             now = corpus_state(self.corpus_dir)
-            built = {k: tuple(v) for k, v in index.manifest.get("files", {}).items()}
+            built = index.file_state()
             if now == built or (now == triggered and self.reindexer.status.running):
                 pending = None
                 continue

@@ -15,21 +15,12 @@ from qa.index_store import Index
 
 
 class Hit(NamedTuple):
-    chunk: int  # row in Index.chunks
+    chunk: int  # chunk id: Index.chunk(id)
     score: float  # fused
     dense_rank: int | None  # 1-based; None when the method did not return the chunk
     dense_score: float | None
     lexical_rank: int | None
     lexical_score: float | None
-
-
-def dense_search(index: Index, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    k = min(k, index.dense.ntotal)
-    if k <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
-    scores, ids = index.dense.search(query_vec.reshape(1, -1).astype(np.float32), k)
-    keep = ids[0] >= 0
-    return ids[0][keep].astype(np.int64), scores[0][keep]
 
 
 def fuse(dense: tuple[np.ndarray, np.ndarray], lexical: tuple[np.ndarray, np.ndarray],
@@ -74,11 +65,11 @@ def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Setti
     empty = (np.empty(0, np.int64), np.empty(0, np.float32))
     use_dense, use_lexical = methods in ("hybrid", "dense"), methods in ("hybrid", "lexical")
     if within is not None:
-        dense = _ranked(within, np.asarray(index.chunk_vectors[within]) @ query_vec) if use_dense else empty
-        lexical = index.lexical.search(question, depth, within) if use_lexical else empty
+        dense = _ranked(within, index.chunk_vectors(within) @ query_vec) if use_dense else empty
+        lexical = index.lexical_search(question, depth, within) if use_lexical else empty
         return fuse(dense, lexical, settings, k)
-    dense = dense_search(index, query_vec, depth) if use_dense else empty
-    lexical = index.lexical.search(question, depth) if use_lexical else empty
+    dense = index.dense_search(query_vec, depth) if use_dense else empty
+    lexical = index.lexical_search(question, depth) if use_lexical else empty
     return fuse(dense, lexical, settings, k)
 
 

@@ -71,7 +71,7 @@ def example_questions(index: Index, limit: int = 4) -> list[str]:
     picked: list[str] = []
     seen_docs: set[str] = set()
     for rounds in range(2):
-        for chunk in index.chunks:
+        for chunk in index.iter_chunks():
             if len(picked) >= limit:
                 return picked
             if rounds == 0 and chunk.doc_id in seen_docs:

@@ -17,7 +17,9 @@ def test_type_by_size_and_overrides(base_settings):
     big = dense_index.choose(n, base_settings)
     assert big["type"] == "ivf_sq8" and big["nlist"] == int(4 * n ** 0.5) and big["nprobe"] == base_settings.ivf_nprobe
     assert dense_index.choose(n - 1, base_settings)["type"] == "flat_ip"
-    assert dense_index.choose(10, base_settings.replace(dense_index="hnsw"))["type"] == "hnsw"
+    assert dense_index.choose(100, base_settings.replace(dense_index="hnsw"))["type"] == "hnsw"
+    # An update's segment of a few chunks is flat whatever the setting: there is nothing to train.
+    assert dense_index.choose(10, base_settings.replace(dense_index="ivf"))["type"] == "flat_ip"
     assert dense_index.choose(10**6, base_settings.replace(dense_index="flat"))["type"] == "flat_ip"
     with pytest.raises(ValueError):
         dense_index.choose(10, base_settings.replace(dense_index="lsh"))
@@ -25,7 +27,7 @@ def test_type_by_size_and_overrides(base_settings):
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
 def test_approximate_recall_at_10_against_exact(seed_index, base_settings, kind):
-    vectors = np.asarray(seed_index.sentence_vectors)  # a few hundred real e5 vectors
+    vectors = seed_index.sentence_vectors(np.arange(seed_index.counts["sentences"]))  # a few hundred real e5 vectors
     base, queries = vectors[50:], vectors[:50]
     params = dense_index.choose(len(base), base_settings.replace(dense_index=kind))
     exact = dense_index.build(base, base.shape[1], {"type": "flat_ip"})
@@ -40,13 +42,25 @@ def test_ivf_index_builds_answers_and_updates(base_settings, embedder, seed_inde
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", dense_index="ivf")
     build_index(s, embedder, show_progress=False)
     ix = load_index(s)
-    assert ix.manifest["dense"]["type"] == "ivf_sq8" and ix.manifest["dense"]["nprobe"] >= 1
+    dense = ix.manifest["segments"][0]["dense"]
+    assert dense["type"] == "ivf_sq8" and dense["nprobe"] >= 1
     q = "凌源市截至6月末地区生产总值是多少？"
     assert answer_question(ix, embedder, q, s).answer == "77.6亿元"
     (corpus_copy / "水库.txt").write_text("青龙山水库的蓄水量是4321万立方米。", encoding="utf-8")
     report = build_index(s, embedder, ix, show_progress=False)
     assert report.added == ["水库.txt"] and report.embedded_chunks == 1
     ix2 = load_index(s)
-    assert ix2.dense.ntotal == len(ix2.chunks)
+    # The IVF segment is kept as trained; the new document went into a small flat segment.
+    assert [e["dense"]["type"] for e in ix2.manifest["segments"]] == ["ivf_sq8", "flat_ip"]
     assert answer_question(ix2, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    # A deleted document's chunks are filtered out of the IVF search itself.
+    gone = "002_6898f3103771f9f9.txt"
+    vectors = ix2.chunk_vectors(ix2.doc_chunks(gone))
+    (corpus_copy / gone).unlink()
+    build_index(s, embedder, ix2, show_progress=False)
+    ix3 = load_index(s)
+    assert ix3.manifest["segments"][0]["deleted"] and ix3.manifest["segments"][0]["dense"]["type"] == "ivf_sq8"
+    for v in vectors:
+        ids, _ = ix3.dense_search(v, 10)
+        assert len(ids) == 10 and all(ix3.chunk(int(i)).doc_id != gone for i in ids)
     shutil.rmtree(tmp_path / "idx")

@@ -15,29 +15,35 @@ from qa.index_store import BuildInProgress, IndexCorrupt, IndexMismatch, IndexMi
 
 def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
     ix = seed_index
-    assert ix.counts["documents"] == 5
-    assert ix.counts["chunks"] == len(ix.chunks) == ix.dense.ntotal
-    assert ix.sentence_vectors.shape == (ix.counts["sentences"], 384)
+    assert ix.counts["documents"] == 5 and len(ix.segments) == 1
+    seg = ix.segments[0]
+    chunks = list(ix.iter_chunks())
+    assert ix.counts["chunks"] == len(chunks) == seg.dense.ntotal == seg.lexical.num_docs
+    assert seg.sentence_vectors.shape == (ix.counts["sentences"], 384)
     m = ix.manifest
-    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384
+    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384 and m["format"] == 2
     assert m["chunker"] == {"target_chars": base_settings.chunk_chars, "overlap": base_settings.chunk_overlap}
-    assert set(m["documents"]) == {p.name for p in Path(base_settings.corpus_dir).glob("*.txt")}
+    assert set(ix.documents) == {p.name for p in Path(base_settings.corpus_dir).glob("*.txt")}
     assert {"faiss-cpu", "sentence-transformers", "numpy"} <= set(m["versions"])
-    for c in ix.chunks:
+    for c in chunks:
         assert ix.documents[c.doc_id].text[c.start:c.end] == c.text
-    # Stored vectors are the passage embeddings of the chunks, normalized.
-    norms = np.linalg.norm(np.asarray(ix.chunk_vectors), axis=1)
-    assert np.allclose(norms, 1.0, atol=1e-3)
+        assert ix.chunk(c.chunk_id) == c
+        for row in ix.chunk_sentence_rows(c.chunk_id):
+            doc_id, a, b = ix.sentence_span(row)
+            assert doc_id == c.doc_id and c.start <= a < b <= c.end
+    # Stored vectors are the passage embeddings of the chunks, normalized (float16 on disk).
+    vectors = ix.chunk_vectors(np.arange(len(chunks)))
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
     # A chunk is its own nearest neighbour.
-    scores, ids = ix.dense.search(np.asarray(ix.chunk_vectors[:3]), 1)
-    assert ids[:, 0].tolist() == [0, 1, 2]
+    ids, _ = ix.dense_search(vectors[2], 1)
+    assert ids.tolist() == [2]
 
 
 def test_per_sentence_embeddings_are_stored(seed_index, embedder):
     row = 5
     text = seed_index.sentence_text(row)
     fresh = embedder.passages([text])[0]
-    assert float(fresh @ np.asarray(seed_index.sentence_vectors[row])) > 0.999
+    assert float(fresh @ seed_index.sentence_vectors(np.array([row]))[0]) > 0.999
 
 
 def copy_index(base_settings: Settings, tmp_path: Path) -> Settings:
@@ -63,7 +69,8 @@ def test_model_or_chunker_mismatch(seed_index, base_settings, tmp_path):
                                     "truncate_chunks"])
 def test_corrupt_index_gives_a_clear_message(seed_index, base_settings, tmp_path, damage):
     s = copy_index(base_settings, tmp_path)
-    cur = (s.index_path / "current").resolve()
+    manifest = (s.index_path / "current" / "manifest.json")
+    cur = s.index_path / "segments" / json.loads(manifest.read_text())["segments"][0]["id"]
     if damage == "truncate_faiss":
         data = (cur / "dense.faiss").read_bytes()
         (cur / "dense.faiss").write_bytes(data[: len(data) // 2])
@@ -72,7 +79,7 @@ def test_corrupt_index_gives_a_clear_message(seed_index, base_settings, tmp_path
     elif damage == "delete_vectors":
         (cur / "sentence_vectors.npy").unlink()
     elif damage == "garble_manifest":
-        (cur / "manifest.json").write_text("{broken")
+        manifest.write_text("{broken")
     elif damage == "truncate_chunks":
         lines = (cur / "chunks.jsonl").read_text().splitlines()
         (cur / "chunks.jsonl").write_text("\n".join(lines[:-3]) + "\n")
@@ -115,6 +122,7 @@ def test_build_is_atomic_and_replaces_the_previous_one(base_settings, embedder, 
     # The failed build left the published index as it was, and no temporary folder behind.
     assert load_index(s).manifest["build_id"] == Path(first.path).name
     assert [p.name for p in (s.index_path / "builds").iterdir()] == [Path(first.path).name]
+    assert len(list((s.index_path / "segments").iterdir())) == 1
     second = build_index(s, embedder, show_progress=False)
     assert load_index(s).counts["documents"] == 2
     assert [p.name for p in (s.index_path / "builds").iterdir()] == [Path(second.path).name]
