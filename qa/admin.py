@@ -58,8 +58,8 @@ def _inside(corpus: Path, rel: str) -> Path:
 def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_auth(settings))])
 
-    def started(trigger: str, queue: bool, wait: bool) -> dict[str, Any]:
-        began = reindexer.start(trigger, queue=queue)
+    def started(trigger: str, queue: bool, wait: bool, paths: list[str] | None = None) -> dict[str, Any]:
+        began = reindexer.start(trigger, queue=queue, paths=paths)
         if wait:
             reindexer.wait()
         return {"started": began, "queued": not began, "status": reindexer.snapshot()}
@@ -96,7 +96,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, dest)
-        return {"doc_id": name, "bytes": len(data), **started("upload", queue=True, wait=wait)}
+        return {"doc_id": name, "bytes": len(data), **started("upload", queue=True, wait=wait, paths=[name])}
 
     @router.delete("/documents/{doc_id:path}", status_code=202)
     def delete(doc_id: str, wait: bool = Query(False)) -> dict[str, Any]:
@@ -104,6 +104,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
         if not path.is_file():
             raise HTTPException(404, "找不到该文档。 / No such document.")
         path.unlink()
-        return {"doc_id": doc_id, **started("delete", queue=True, wait=wait)}
+        rel = path.relative_to(settings.corpus_dir.resolve()).as_posix()
+        return {"doc_id": doc_id, **started("delete", queue=True, wait=wait, paths=[rel])}
 
     return router

@@ -16,7 +16,7 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.folding import fold
-from qa.index_store import Index
+from qa.index import Index
 from qa.lexical import char_tokens, query_text
 from qa.retrieval import Hit, retrieve
 from qa.spans import DATE, NUMBER, extract_span, question_type

@@ -30,10 +30,15 @@ def cmd_index(args: argparse.Namespace) -> int:
         from qa.index_store import read_manifest
 
         m = read_manifest(service.settings)
-        print(json.dumps({k: m[k] for k in ("model", "dim", "chunker", "lexical", "dense", "counts",
-                                             "built_at", "build_seconds", "skipped")}, ensure_ascii=False, indent=2))
+        keys = ("model", "dim", "chunker", "lexical", "segments", "counts", "mode", "built_at", "build_seconds",
+                "skipped")
+        print(json.dumps({k: m.get(k) for k in keys}, ensure_ascii=False, indent=2))
         return 0
-    report = service.build(incremental=args.action == "update", show_progress=not args.quiet)
+    if args.paths and args.action != "update":
+        print("files can be named only with: qa index update FILE ...", file=sys.stderr)
+        return 2
+    paths = [_doc_id(service.settings.corpus_dir, p) for p in args.paths] if args.paths else None
+    report = service.build(incremental=args.action == "update", show_progress=not args.quiet, paths=paths)
     for s in report.skipped:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     if args.action == "update":
@@ -43,6 +48,17 @@ def cmd_index(args: argparse.Namespace) -> int:
           f"embedded {report.embedded_chunks} chunks and {report.embedded_sentences} sentences "
           f"in {report.seconds:.1f} s -> {report.path}")
     return 0
+
+
+def _doc_id(corpus: Path, name: str) -> str:
+    """A file named on the command line (it may be deleted already), as a document id: its path
+    inside the corpus, whether given from the current folder or from the corpus."""
+    path, root = Path(name).resolve(), corpus.resolve()
+    if root in path.parents:
+        return path.relative_to(root).as_posix()
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise SystemExit(f"{name} is not inside the corpus folder {corpus}")
+    return Path(name).as_posix()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -90,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("index", help="build, update or describe the index")
     p.add_argument("action", choices=["build", "update", "info"])
+    p.add_argument("paths", nargs="*", metavar="FILE",
+                   help="update: only these files changed (added, edited or deleted); the corpus is not walked")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _common(p)
     p.set_defaults(func=cmd_index)

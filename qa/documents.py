@@ -160,6 +160,23 @@ def corpus_state(corpus_dir: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
+def named_state(corpus_dir: Path, doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of just the named files that are candidates and exist: for an update told
+    what changed, so it need not walk a corpus of a million files."""
+    state = {}
+    for doc_id in doc_ids:
+        path = corpus_dir / doc_id
+        if any(p.startswith(".") for p in Path(doc_id).parts) or path.suffix.lower() not in SUFFIXES:
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            state[Path(doc_id).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
 def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,
                 on_file: Callable[[int, int], None] | None = None) -> tuple[list[Document], list[SkippedFile]]:
     """Read every document; ``on_file(done, total)`` reports progress."""

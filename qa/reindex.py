@@ -46,16 +46,26 @@ class Reindexer:
         self.status = BuildStatus()
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
+        self._paths: set[str] | None = None  # for the queued build; None: walk the whole corpus
 
-    def start(self, trigger: str, queue: bool = False) -> bool:
-        """Start a build; False when one is already running (after queueing one if ``queue``)."""
+    def start(self, trigger: str, queue: bool = False, paths: list[str] | None = None) -> bool:
+        """Start a build; False when one is already running (after queueing one if ``queue``).
+
+        ``paths`` names the only documents that changed (an upload, a deletion), so the update
+        does not walk the corpus; queued requests merge their paths, and any without paths
+        makes the queued build walk it.
+        """
         with self._lock:
             if self.status.running:
+                if queue:
+                    merge = None if paths is None or (self.status.queued and self._paths is None) else \
+                        (self._paths or set()) | set(paths)
+                    self._paths = merge
                 self.status.queued = self.status.queued or queue
                 return False
             self.status.running = True
             self.status.trigger = trigger
-        threading.Thread(target=self._run, name="reindex", daemon=True).start()
+        threading.Thread(target=self._run, args=(paths,), name="reindex", daemon=True).start()
         return True
 
     def wait(self, timeout: float = 600.0) -> bool:
@@ -68,12 +78,12 @@ class Reindexer:
                     return False
         return True
 
-    def _run(self) -> None:
+    def _run(self, paths: list[str] | None) -> None:
         while True:
             t0 = time.perf_counter()
             self.status.started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             try:
-                report = self.service.build(incremental=True, show_progress=False)
+                report = self.service.build(incremental=True, show_progress=False, paths=paths)
                 self.service.reload()
                 self.status.ok, self.status.error = True, None
                 self.status.counts = {"documents": report.documents, "chunks": report.chunks,
@@ -93,6 +103,7 @@ class Reindexer:
                 if self.status.queued:
                     self.status.queued = False
                     self.status.trigger = "queued"
+                    paths, self._paths = (None if self._paths is None else sorted(self._paths)), None
                     continue
                 self.status.running = False
                 self._done.notify_all()

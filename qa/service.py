@@ -13,8 +13,9 @@ import threading
 from qa.answering import Answer, answer_question
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.index import Index
 from qa.index_build import BuildReport, build_index
-from qa.index_store import Index, IndexMissing, IndexUnavailable, load_index
+from qa.index_store import IndexMissing, IndexUnavailable, load_index
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ class QAService:
         self.load_error = None
         return self.index
 
-    def build(self, incremental: bool = False, show_progress: bool = True) -> BuildReport:
+    def build(self, incremental: bool = False, show_progress: bool = True,
+              paths: list[str] | None = None) -> BuildReport:
+        """``paths``: with ``incremental``, the only document ids that may have changed."""
         previous = None
         if incremental:
             previous = self.index
@@ -62,7 +65,7 @@ class QAService:
                     previous = load_index(self.settings)
                 except IndexUnavailable as exc:
                     log.info("no usable index to update (%s): building from scratch", exc)
-        return build_index(self.settings, self.embedder, previous, show_progress=show_progress)
+        return build_index(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths)
 
     def reload(self) -> Index:
         """Load the newest published build and swap it in."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from qa.index_store import Index
+from qa.index import Index
 from qa.spans import NUMBER
 
 Segment = tuple[str, str]

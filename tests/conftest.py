@@ -9,8 +9,9 @@ import pytest
 
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.index import Index
 from qa.index_build import build_index
-from qa.index_store import Index, load_index
+from qa.index_store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

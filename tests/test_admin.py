@@ -112,12 +112,35 @@ def test_second_reindex_while_one_runs_is_409(app_client, monkeypatch):
     assert app_client.get("/admin/status", headers=AUTH).json()["last_build"]["ok"] is True
 
 
+def test_uploads_during_a_build_are_all_in_the_queued_update(app_client, monkeypatch):
+    """Each upload names its file; queued uploads merge, so the follow-up build sees every one."""
+    service = app_client.app.state.service
+    gate = threading.Event()
+    real = service.build
+    calls = []
+
+    def slow(*a, **k):
+        calls.append(k.get("paths"))
+        gate.wait(10)
+        return real(*a, **k)
+    monkeypatch.setattr(service, "build", slow)
+    assert app_client.post("/admin/reindex", headers=AUTH).status_code == 202
+    for name in ("甲.txt", "乙.txt"):
+        r = app_client.post("/admin/documents", headers=AUTH, files={"file": (name, FACT.replace("青龙山", name[0]))})
+        assert r.status_code == 202 and r.json()["queued"] is True
+    gate.set()
+    app_client.app.state.reindexer.wait()
+    assert calls == [None, ["乙.txt", "甲.txt"]]
+    assert {"甲.txt", "乙.txt"} <= set(service.index.documents)
+    assert service.index.manifest["mode"] == "segment"
+
+
 def _fail_disk_full(monkeypatch):
-    import qa.index_store
+    import qa.segment
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(qa.index_store.np, "save", full)
+    monkeypatch.setattr(qa.segment.np, "save", full)
 
 
 def _fail_embedding(monkeypatch, service):

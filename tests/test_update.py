@@ -138,3 +138,39 @@ def test_one_changed_document_costs_one_document(base_settings, embedder, seed_i
     assert r.mode == "full" and len(ix.segments) == 1 and r.embedded_chunks == len(ix.doc_chunks("new.txt"))
     assert len(list((s.index_path / "segments").iterdir())) == 1  # replaced segments are removed
     assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+
+
+def test_named_files_are_updated_without_walking_the_corpus(base_settings, embedder, seed_index, corpus_copy,
+                                                            tmp_path):
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", compact_fraction=1.0)
+    shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
+    edited, gone, unnamed = "000_74ec0513fa38d948.txt", "003_0624703ab3c854fd.txt", "001_0ae81ca8cf954a1e.txt"
+    (corpus_copy / edited).write_text((corpus_copy / edited).read_text(encoding="utf-8") + "\n" + FACT,
+                                      encoding="utf-8")
+    (corpus_copy / "new.txt").write_text("新文件的内容在这里。第二句。", encoding="utf-8")
+    (corpus_copy / gone).unlink()
+    (corpus_copy / unnamed).write_text("这个文件被改了，但没有告诉更新。", encoding="utf-8")
+    r = build_index(s, embedder, load_index(s), show_progress=False, paths=[edited, "new.txt", gone, "x/.hidden.txt"])
+    assert (r.added, r.changed, r.removed, r.mode) == (["new.txt"], [edited], [gone], "segment")
+    ix = load_index(s)
+    assert gone not in ix.documents and "new.txt" in ix.documents
+    assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    assert "这个文件被改了" not in ix.documents[unnamed].text  # not named, not looked at
+    assert update(s, embedder).changed == [unnamed]  # a walking update finds it
+
+
+def test_cli_update_takes_file_names(base_settings, seed_index, corpus_copy, tmp_path, monkeypatch, capsys):
+    from qa.cli import main
+
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx")
+    shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
+    monkeypatch.setenv("QA_CACHE_DIR", str(base_settings.cache_dir))
+    (corpus_copy / "new.txt").write_text(FACT, encoding="utf-8")
+    (corpus_copy / "002_6898f3103771f9f9.txt").unlink()
+    opts = ["-q", "--corpus", str(corpus_copy), "--index", str(s.index_path)]
+    files = [str(corpus_copy / "new.txt"), "002_6898f3103771f9f9.txt"]  # from here, or inside the corpus
+    assert main(["index", "update", *files, *opts]) == 0
+    assert "added 1, changed 0, removed 1, renamed 0" in capsys.readouterr().out
+    assert set(load_index(s).documents) == {p.name for p in corpus_copy.glob("*.txt")}
+    with pytest.raises(SystemExit, match="not inside the corpus"):
+        main(["index", "update", "/etc/passwd", *opts])

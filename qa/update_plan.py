@@ -1,0 +1,102 @@
+"""Planning an update: which files to read, which stored documents to mark deleted, and
+whether the index has fragmented enough to be written anew as one segment.
+
+Nothing here opens a file that did not change: the comparison is by size and modification
+time against what the index recorded, then by content hash for the files read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from qa.config import Settings
+from qa.documents import UnreadableFile, read_document
+from qa.index import Index
+from qa.records import Document, SkippedFile
+from qa.segment import SegmentData
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Plan:
+    read: list[str]  # doc ids whose files are new or changed on disk
+    gone: list[str]  # doc ids in the index whose files are no longer there
+    skipped: list[SkippedFile]  # files skipped before and untouched since
+
+
+def plan_update(previous: Index, files: dict[str, tuple[int, int]]) -> Plan:
+    """Compare file sizes and times with those recorded: no file is opened here."""
+    known = previous.file_state()  # skipped files included, so an untouched bad file is not re-read
+    read = [doc_id for doc_id, st in files.items() if known.get(doc_id) != st]
+    untouched = [SkippedFile(s["path"], s["reason"]) for s in previous.manifest.get("skipped", [])
+                 if files.get(s["path"]) == tuple(s.get("stat", ()))]
+    return Plan(read, [d for d in previous.doc_location if d not in files], untouched)
+
+
+def read_changed(plan: Plan, previous: Index, settings: Settings
+                  ) -> tuple[list[Document], list[SkippedFile], dict[int, set[int]]]:
+    docs, skipped = [], list(plan.skipped)
+    for doc_id in plan.read:
+        try:
+            docs.append(read_document(settings.corpus_dir / doc_id, doc_id, settings.max_file_bytes))
+        except (UnreadableFile, OSError) as exc:
+            log.warning("skipping %s: %s", doc_id, exc)
+            skipped.append(SkippedFile(doc_id, str(exc)))
+        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
+            log.exception("skipping %s: could not parse it", doc_id)
+            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
+    deleted: dict[int, set[int]] = {}
+    for doc_id in plan.gone + plan.read:  # replaced, removed, or now unreadable
+        if doc_id in previous.doc_location:
+            s, d = previous.doc_location[doc_id]
+            deleted.setdefault(s, set()).add(d)
+    docs.sort(key=lambda d: d.doc_id)
+    return docs, sorted(skipped, key=lambda s: s.path), deleted
+
+
+def too_fragmented(previous: Index, kept: list[dict[str, Any]], docs: list[Document], settings: Settings) -> bool:
+    if docs and len(kept) + 1 > settings.max_segments:
+        return True
+    stored = sum(seg.meta["chunks"] for seg in previous.segments)
+    dead = sum(int(seg.doc_range(d)[1] - seg.doc_range(d)[0]) for seg, e in zip(previous.segments, kept)
+               for d in e["deleted"])
+    new = sum(max(1, len(d.text) // settings.chunk_chars) for d in docs)  # estimate: not chunked yet
+    return dead + new > settings.compact_fraction * max(stored, 1)
+
+
+def live_counts(previous: Index | None, kept: list[dict[str, Any]], data: SegmentData) -> dict[str, int]:
+    """Documents, chunks and sentences the new build serves: the new segment's, and the kept
+    segments' less their deleted documents."""
+    counts = {"documents": len(data.documents), "chunks": len(data.chunks), "sentences": int(len(data.sentences))}
+    if previous is None or not kept:
+        return counts
+    for seg, entry in zip(previous.segments, kept):
+        gone = entry["deleted"]
+        counts["documents"] += seg.meta["documents"] - len(gone)
+        for key, sentences in (("chunks", False), ("sentences", True)):
+            counts[key] += seg.meta[key] - sum(b - a for a, b in (seg.doc_range(d, sentences) for d in gone))
+    return counts
+
+
+def diff(previous: Index | None, docs: list[Document], report: Any, unchanged: set[str]) -> None:
+    """Added, changed, removed and renamed documents; ``unchanged`` ids were kept without re-reading."""
+    old: dict[str, str] = {}
+    if previous is not None:
+        for doc_id, (s, d) in previous.doc_location.items():
+            old[doc_id] = previous.segments[s].doc_sha[d].decode()
+    new = {d.doc_id: d.sha256 for d in docs}
+    new_all = {**{i: old[i] for i in unchanged}, **new}
+    old_by_hash = {h: i for i, h in old.items()}
+    new_hashes = set(new_all.values())
+    for doc_id, h in new.items():
+        if doc_id in old:
+            if old[doc_id] != h:
+                report.changed.append(doc_id)
+        elif h in old_by_hash and old_by_hash[h] not in new_all:
+            report.renamed.append((old_by_hash[h], doc_id))
+        else:
+            report.added.append(doc_id)
+    report.removed = [i for i, h in old.items() if i not in new_all and h not in new_hashes]
