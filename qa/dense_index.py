@@ -40,9 +40,10 @@ def choose(n: int, settings: Settings) -> dict[str, Any]:
 
 
 def build(vectors: np.ndarray, dim: int, params: dict[str, Any], seed: int = 1234) -> Any:
+    """Vectors may be float16 (as stored); they are converted a block at a time, so a million
+    of them never sit in memory twice."""
     import faiss
 
-    x = np.ascontiguousarray(vectors, dtype=np.float32)
     kind = params["type"]
     if kind == "flat_ip":
         index = faiss.IndexFlatIP(dim)
@@ -55,12 +56,13 @@ def build(vectors: np.ndarray, dim: int, params: dict[str, Any], seed: int = 123
                                               faiss.METRIC_INNER_PRODUCT)
         # Train on a sample: k-means cost grows with it, and 64 points per list is plenty.
         rng = np.random.default_rng(seed)
-        sample = x if len(x) <= 64 * params["nlist"] else x[rng.choice(len(x), 64 * params["nlist"], replace=False)]
-        index.train(sample)
+        n, want = len(vectors), 64 * params["nlist"]
+        pick = np.arange(n) if n <= want else np.sort(rng.choice(n, want, replace=False))
+        index.train(np.ascontiguousarray(vectors[pick], dtype=np.float32))
     else:
         raise ValueError(f"unknown dense index type {kind!r}")
-    if len(x):
-        index.add(x)
+    for i in range(0, len(vectors), 100_000):
+        index.add(np.ascontiguousarray(vectors[i:i + 100_000], dtype=np.float32))
     configure(index, params)
     return index
 

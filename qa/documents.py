@@ -177,6 +177,25 @@ def named_state(corpus_dir: Path, doc_ids: list[str]) -> dict[str, tuple[int, in
     return state
 
 
+def read_or_skip(path: Path, doc_id: str, max_bytes: int, keep_offsets: bool = False) -> Document | SkippedFile:
+    """Read one document, or say why it is skipped: one bad file must not cost the corpus.
+
+    The raw-offset map is one Python int per character (gigabytes over a large corpus), so it
+    is dropped unless asked for; indexing does not use it.
+    """
+    try:
+        doc = read_document(path, doc_id, max_bytes)
+    except (UnreadableFile, OSError) as exc:
+        log.warning("skipping %s: %s", doc_id, exc)
+        return SkippedFile(doc_id, str(exc))
+    except Exception as exc:  # a parser bug
+        log.exception("skipping %s: could not parse it", doc_id)
+        return SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}")
+    if not keep_offsets:
+        doc.source_offsets = []
+    return doc
+
+
 def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,
                 on_file: Callable[[int, int], None] | None = None) -> tuple[list[Document], list[SkippedFile]]:
     """Read every document; ``on_file(done, total)`` reports progress."""
@@ -188,12 +207,6 @@ def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,
     for n, (path, doc_id) in enumerate(files, 1):
         if on_file:
             on_file(n, len(files))
-        try:
-            docs.append(read_document(path, doc_id, max_bytes))
-        except (UnreadableFile, OSError) as exc:
-            log.warning("skipping %s: %s", doc_id, exc)
-            skipped.append(SkippedFile(doc_id, str(exc)))
-        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
-            log.exception("skipping %s: could not parse it", doc_id)
-            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
+        got = read_or_skip(path, doc_id, max_bytes)
+        (docs if isinstance(got, Document) else skipped).append(got)  # type: ignore[arg-type]
     return docs, skipped

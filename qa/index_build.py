@@ -36,6 +36,7 @@ from qa.segment import SegmentData, write_segment
 from qa.update_plan import diff, live_counts, plan_update, read_changed, too_fragmented
 
 log = logging.getLogger(__name__)
+EMBED_BLOCK = 8192  # texts handed to the model at once (it batches them further)
 
 
 @dataclass
@@ -212,20 +213,21 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
             todo_chunks.extend(c.chunk_id for c in cs)
             todo_sents.extend(rows)
 
-    def embed(texts: list[str], desc: str) -> np.ndarray:
-        with _progress(len(texts), f"embedding {desc}", show_progress) as bar:
+    def embed(out: np.ndarray, rows: list[int], text: Callable[[int], str], desc: str) -> None:
+        """Embed block by block into the float16 array: millions of texts never sit in memory
+        as float32 vectors, nor all at once as strings."""
+        with _progress(len(rows), f"embedding {desc}", show_progress) as bar:
             def step(n: int) -> None:
                 if on_embed:
                     on_embed()
                 bar.update(n)
-            return embedder.passages(texts, progress=step)
+            for i in range(0, len(rows), EMBED_BLOCK):
+                block = rows[i:i + EMBED_BLOCK]
+                out[block] = embedder.passages([text(r) for r in block], progress=step)
 
-    if todo_chunks:
-        chunk_vecs[todo_chunks] = embed([passage_text(chunks[i]) for i in todo_chunks], "chunks")
+    embed(chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]), "chunks")
     phase("embed_chunks")
-    if todo_sents:
-        sent_vecs[todo_sents] = embed([docs[sentences[i][0]].text[sentences[i][1]:sentences[i][2]]
-                                       for i in todo_sents], "sentences")
+    embed(sent_vecs, todo_sents, lambda i: docs[sentences[i][0]].text[sentences[i][1]:sentences[i][2]], "sentences")
     phase("embed_sentences")
     lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
     dense_params = dense_index.choose(len(chunks), settings)

@@ -16,6 +16,7 @@ IDF of all of them, so a small segment of fresh documents ranks like the rest.
 
 from __future__ import annotations
 
+import array
 import json
 import logging
 import re
@@ -73,6 +74,7 @@ def query_text(question: str) -> str:
 
 
 K1, B = 1.2, 0.75
+BUILD_BLOCK = 50_000  # chunks sorted into the token-major matrix at a time
 
 
 def idf_of(df: np.ndarray, n: float) -> np.ndarray:
@@ -102,26 +104,44 @@ class LexicalIndex:
             raise ValueError(f"unknown lexical tokenizer {tokenizer!r}; choose from {sorted(TOKENIZERS)}")
         tok = TOKENIZERS[tokenizer]
         vocab: dict[str, int] = {}
-        ids, counts, lengths = [], [], np.zeros(len(texts), np.float32)
+        # (token, tf) of each chunk's distinct tokens, packed: no per-chunk Python objects kept.
+        token_buf, tf_buf = array.array("i"), array.array("f")
+        n = len(texts)
+        lengths, distinct = np.zeros(n, np.float32), np.zeros(n, np.int64)
         for i, text in enumerate(texts):
             tokens = tok(text)
             lengths[i] = len(tokens)
             u, c = np.unique(np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokens), np.int32,
                                          len(tokens)), return_counts=True)
-            ids.append(u)
-            counts.append(c.astype(np.float32))
-        tokens_ = np.concatenate(ids) if ids else np.empty(0, np.int32)
-        tf = np.concatenate(counts) if counts else np.empty(0, np.float32)
-        docs = np.repeat(np.arange(len(texts), dtype=np.int32), [len(u) for u in ids])
+            distinct[i] = len(u)
+            token_buf.frombytes(u.tobytes())
+            tf_buf.frombytes(c.astype(np.float32).tobytes())
+        tokens_ = np.frombuffer(token_buf, np.int32)
         df = np.bincount(tokens_, minlength=len(vocab))
-        n = len(texts)
-        avg = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
-        idf = idf_of(df.astype(np.float64), float(n)).astype(np.float32)
-        data = idf[tokens_] * tf / (K1 * ((1 - B) + B * lengths[docs] / avg) + tf)
-        order = np.argsort(tokens_, kind="stable")  # token-major, rows ascending within a token
         indptr = np.zeros(len(vocab) + 1, np.int64)
         np.cumsum(df, out=indptr[1:])
-        return cls(vocab, indptr, docs[order], data[order].astype(np.float32), n, tokenizer)
+        idf = idf_of(df.astype(np.float64), float(n)).astype(np.float32)
+        norm = (K1 * ((1 - B) + B * lengths / (float(lengths.mean()) if n and lengths.sum() > 0 else 1.0)))
+        indices = np.empty(len(tokens_), np.int32)
+        data = np.empty(len(tokens_), np.float32)
+        # Counting sort into token-major order, a block of chunks at a time (rows stay ascending
+        # within a token), so that no corpus-sized temporary beyond the output is made.
+        filled = indptr[:-1].copy()
+        starts = np.concatenate([[0], np.cumsum(distinct)])
+        for c0 in range(0, n, BUILD_BLOCK):
+            c1 = min(n, c0 + BUILD_BLOCK)
+            a, b = int(starts[c0]), int(starts[c1])
+            tok_b = tokens_[a:b]
+            tf_b = np.frombuffer(tf_buf, np.float32, b - a, a * 4)
+            rows = np.repeat(np.arange(c0, c1, dtype=np.int32), distinct[c0:c1])
+            order = np.argsort(tok_b, kind="stable")
+            sorted_tok = tok_b[order]
+            first = np.searchsorted(sorted_tok, sorted_tok, side="left")
+            pos = filled[sorted_tok] + (np.arange(len(order)) - first)
+            indices[pos] = rows[order]
+            data[pos] = idf[sorted_tok] * tf_b[order] / (norm[rows[order]] + tf_b[order])
+            filled += np.bincount(tok_b, minlength=len(vocab))
+        return cls(vocab, indptr, indices, data, n, tokenizer)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,17 +7,14 @@ time against what the index recorded, then by content hash for the files read.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings
-from qa.documents import UnreadableFile, read_document
+from qa.documents import read_or_skip
 from qa.index import Index
 from qa.records import Document, SkippedFile
 from qa.segment import SegmentData
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,16 +35,11 @@ def plan_update(previous: Index, files: dict[str, tuple[int, int]]) -> Plan:
 
 def read_changed(plan: Plan, previous: Index, settings: Settings
                   ) -> tuple[list[Document], list[SkippedFile], dict[int, set[int]]]:
-    docs, skipped = [], list(plan.skipped)
+    docs: list[Document] = []
+    skipped = list(plan.skipped)
     for doc_id in plan.read:
-        try:
-            docs.append(read_document(settings.corpus_dir / doc_id, doc_id, settings.max_file_bytes))
-        except (UnreadableFile, OSError) as exc:
-            log.warning("skipping %s: %s", doc_id, exc)
-            skipped.append(SkippedFile(doc_id, str(exc)))
-        except Exception as exc:  # a parser bug on one file must not cost the whole corpus
-            log.exception("skipping %s: could not parse it", doc_id)
-            skipped.append(SkippedFile(doc_id, f"parse error: {type(exc).__name__}: {exc}"))
+        got = read_or_skip(settings.corpus_dir / doc_id, doc_id, settings.max_file_bytes)
+        (docs if isinstance(got, Document) else skipped).append(got)  # type: ignore[arg-type]
     deleted: dict[int, set[int]] = {}
     for doc_id in plan.gone + plan.read:  # replaced, removed, or now unreadable
         if doc_id in previous.doc_location:

@@ -27,6 +27,18 @@ def test_scores_equal_bm25s(base_settings):
         assert np.allclose(ours.scores(tokens), ref.get_scores(tokens), atol=1e-4)
 
 
+def test_block_wise_build_equals_one_block(base_settings, monkeypatch):
+    import qa.lexical
+
+    texts = seed_texts(base_settings)
+    whole = LexicalIndex.build(texts)
+    monkeypatch.setattr(qa.lexical, "BUILD_BLOCK", 7)
+    blocks = LexicalIndex.build(texts)
+    assert whole.vocab == blocks.vocab
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(whole, name), getattr(blocks, name))
+
+
 def test_saved_index_is_memory_mapped_and_scores_the_same(base_settings, tmp_path):
     texts = seed_texts(base_settings)
     built = LexicalIndex.build(texts, "jieba")
