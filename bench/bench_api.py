@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 UNANSWERABLE = ["珠穆朗玛峰的海拔有多高？", "今天北京的天气怎么样？", "Python 的作者是谁？", "月球到地球的距离是多少？"]
 
 
-def questions_from_index(n: int, settings=None) -> list[str]:  # type: ignore[no-untyped-def]
+def questions_from_index(n: int, settings=None, index=None) -> list[str]:  # type: ignore[no-untyped-def]
     from qa.config import Settings
     from qa.index_store import load_index
     from qa.web_pages import cloze_question
 
-    index = load_index(settings or Settings.from_env())
+    index = index or load_index(settings or Settings.from_env())
     qs = []
     for c in index.iter_chunks():
         if len(qs) >= n:

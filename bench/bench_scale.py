@@ -129,7 +129,7 @@ def probe(settings: Settings, questions: int) -> dict[str, float]:
     seed = load_index(Settings.from_env())
     fake = MixedVectors(stored_vectors(seed))
     del seed
-    qs = questions_from_index(questions, settings)
+    qs = questions_from_index(questions, settings, index)
     qvecs = fake.passages(qs)
     lex, dense, total = [], [], []
     for q, v in zip(qs, qvecs):
@@ -152,10 +152,32 @@ def probe(settings: Settings, questions: int) -> dict[str, float]:
             "lexical_disk_mb": lexical_mb}
 
 
-def probe_in_subprocess(settings: Settings, questions: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--probe", str(settings.corpus_dir), str(settings.index_path),
-                          "--questions", str(questions)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def probe_in_subprocess(settings: Settings, questions: int, cap_mb: int = 0) -> dict[str, float]:
+    """The probe in a fresh process; with ``cap_mb``, inside a cgroup (v1) memory limit that
+    counts page cache too, as a machine with that much memory would be."""
+    cmd = [sys.executable, __file__, "--probe", str(settings.corpus_dir), str(settings.index_path),
+           "--questions", str(questions)]
+    group = memory_cgroup(cap_mb) if cap_mb else None
+    try:
+        join = (lambda: (group / "cgroup.procs").write_text(str(os.getpid()))) if group else None
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=join)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        if group:
+            result["cap_mb"] = cap_mb
+            result["cap_peak_mb"] = int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
+            result["cap_failcnt"] = int((group / "memory.failcnt").read_text())
+        return result
+    finally:
+        if group:
+            group.rmdir()
+
+
+def memory_cgroup(cap_mb: int) -> Path:
+    line = next(x for x in Path("/proc/self/cgroup").read_text().splitlines() if ":memory:" in x)
+    group = Path("/sys/fs/cgroup/memory") / line.split(":", 2)[2].lstrip("/") / f"qa-bench-{os.getpid()}"
+    group.mkdir()
+    (group / "memory.limit_in_bytes").write_text(str(cap_mb * 2**20))
+    return group
 
 
 def update_one(settings: Settings, fake: MixedVectors) -> dict[str, float | str]:
@@ -184,6 +206,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--keep", type=Path, default=None, help="keep corpora and indexes here")
     ap.add_argument("--probe", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
+    ap.add_argument("--cap-mb", type=int, default=2048,
+                    help="also run the index-alone probe under this memory limit (cgroup v1; 0: skip)")
     args = ap.parse_args()
     base_settings = Settings.from_env()
     if args.probe:
@@ -209,6 +233,12 @@ def main() -> None:
         print(f"  served: {m}", file=sys.stderr, flush=True)
         alone = probe_in_subprocess(s, args.questions)
         print(f"  index alone: {alone}", file=sys.stderr, flush=True)
+        if args.cap_mb:
+            try:
+                alone["capped"] = probe_in_subprocess(s, args.questions, args.cap_mb)
+            except (OSError, subprocess.CalledProcessError) as exc:  # no writable cgroup, or killed
+                alone["capped"] = {"error": str(exc)}
+            print(f"  index alone, capped: {alone['capped']}", file=sys.stderr, flush=True)
         upd = update_one(s, MixedVectors(base))
         print(f"  update: {upd}", file=sys.stderr, flush=True)
         kind = json.loads((idx / "current" / "manifest.json").read_text())["segments"][0]["dense"]["type"]

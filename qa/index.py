@@ -160,19 +160,29 @@ class Index:
             scores.append(d[0][keep])
         return _merge(ids, scores, k)
 
-    def idf(self, tokens: list[str]) -> dict[str, float]:
-        """IDF over all segments, so that a small segment's chunks score like the rest."""
+    def _df(self, tokens: list[str]) -> tuple[dict[str, float], float]:
         n = float(sum(seg.lexical.num_docs for seg in self.segments))
         df = {t: sum(float(seg.lexical.df[seg.lexical.vocab[t]]) for seg in self.segments if t in seg.lexical.vocab)
               for t in set(tokens)}
-        return {t: float(idf_of(np.float64(v), n)) for t, v in df.items() if v > 0}
+        return {t: v for t, v in df.items() if v > 0}, n
 
-    def lexical_search(self, question: str, k: int, within: np.ndarray | None = None
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """IDF over all segments, so that a small segment's chunks score like the rest."""
+        df, n = self._df(tokens)
+        return {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}
+
+    def lexical_search(self, question: str, k: int, within: np.ndarray | None = None, max_df: float = 1.0
                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` chunks by BM25. Tokens found in more than ``max_df`` of the chunks are left
+        out (unless all are): they add little to any score but their postings are the longest,
+        so at a million chunks they are most of the time and memory a query costs."""
         if not self.segments:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         tokens = self.segments[0].lexical.query_tokens(question)
-        idf = self.idf(tokens)
+        df, n = self._df(tokens)
+        if max_df < 1.0:
+            tokens = [t for t in tokens if df.get(t, 0.0) <= max_df * n] or tokens
+        idf = {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}
         ids, scores = [], []
         for s, seg in enumerate(self.segments):
             sc = seg.lexical.scores(tokens, idf)

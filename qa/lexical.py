@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.folding import fold
+from qa.tables import load_array
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +157,7 @@ class LexicalIndex:
     def load(cls, folder: Path, mmap: bool = True) -> LexicalIndex:
         params = json.loads((folder / "params.json").read_text())
         words = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        mode = "r" if mmap else None
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode=mode) for name in ("indptr", "indices", "data")}
+        arrays = {name: load_array(folder / f"{name}.npy", mmap) for name in ("indptr", "indices", "data")}
         return cls({w: i for i, w in enumerate(words)}, num_docs=params["num_docs"],
                    tokenizer_name=params["tokenizer"], **arrays)
 

@@ -62,14 +62,16 @@ def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Setti
     ``within`` restricts the search to those chunk rows (``qa eval --gold-context``).
     """
     depth = max(settings.candidates, k)
+    # Like the dense side: exact below the threshold, the common tokens pruned above it.
+    max_df = settings.lexical_max_df if index.live_chunks >= settings.ann_threshold else 1.0
     empty = (np.empty(0, np.int64), np.empty(0, np.float32))
     use_dense, use_lexical = methods in ("hybrid", "dense"), methods in ("hybrid", "lexical")
     if within is not None:
         dense = _ranked(within, index.chunk_vectors(within) @ query_vec) if use_dense else empty
-        lexical = index.lexical_search(question, depth, within) if use_lexical else empty
+        lexical = index.lexical_search(question, depth, within, max_df) if use_lexical else empty
         return fuse(dense, lexical, settings, k)
     dense = index.dense_search(query_vec, depth) if use_dense else empty
-    lexical = index.lexical_search(question, depth) if use_lexical else empty
+    lexical = index.lexical_search(question, depth, max_df=max_df) if use_lexical else empty
     return fuse(dense, lexical, settings, k)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from qa.lexical import LexicalIndex
 from qa.records import Block, Chunk, Document
-from qa.tables import Table, write_table
+from qa.tables import Table, load_array, write_table
 
 FILES = ("segment.json", "doc_ids.json", "documents.jsonl", "documents.idx.npy", "doc_sha.npy", "doc_stat.npy",
          "doc_chunks.npy", "doc_sentences.npy", "chunks.jsonl", "chunks.idx.npy", "chunk_sentences.npy",
@@ -107,13 +107,12 @@ class Segment:
         missing = [name for name in FILES if not (path / name).exists()]
         if missing:
             raise ValueError(f"segment {path.name} lacks {', '.join(missing)}")
-        mode = "r" if mmap else None
         self.path = path
         self.meta = json.loads((path / "segment.json").read_text())
         self.doc_ids: list[str] = json.loads((path / "doc_ids.json").read_text(encoding="utf-8"))
         self.doc_table = Table(path / "documents.jsonl")
         self.chunk_table = Table(path / "chunks.jsonl")
-        load = {name: np.load(path / f"{name}.npy", mmap_mode=mode) for name in (
+        load = {name: load_array(path / f"{name}.npy", mmap) for name in (
             "doc_sha", "doc_stat", "doc_chunks", "doc_sentences", "chunk_sentences", "chunk_sentence_ptr",
             "sentences", "chunk_vectors", "sentence_vectors")}
         self.doc_sha, self.doc_stat = load["doc_sha"], load["doc_stat"]

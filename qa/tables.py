@@ -28,6 +28,13 @@ def write_table(path: Path, records: Iterable[dict[str, Any]]) -> int:
     return len(offsets) - 1
 
 
+def load_array(path: Path, mmap: bool = True) -> np.ndarray:
+    """A ``.npy`` file, memory-mapped but seen as a plain array: ``np.memmap``'s per-item
+    indexing costs several times a plain array's, and requests index these arrays item by item."""
+    arr = np.load(path, mmap_mode="r" if mmap else None)
+    return arr.view(np.ndarray) if isinstance(arr, np.memmap) else arr
+
+
 def offsets_path(path: Path) -> Path:
     return path.with_suffix(".idx.npy")
 
@@ -36,7 +43,7 @@ class Table:
     """Read-only random access to a table written by :func:`write_table`."""
 
     def __init__(self, path: Path) -> None:
-        self.offsets = np.load(offsets_path(path), mmap_mode="r")
+        self.offsets = load_array(offsets_path(path))
         size = path.stat().st_size
         if int(self.offsets[-1]) != size:
             raise ValueError(f"{path.name} has {size} bytes, its offsets say {int(self.offsets[-1])}")

@@ -2,6 +2,7 @@
 
 import bm25s
 import numpy as np
+import pytest
 
 from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.documents import load_corpus
@@ -44,7 +45,7 @@ def test_saved_index_is_memory_mapped_and_scores_the_same(base_settings, tmp_pat
     built = LexicalIndex.build(texts, "jieba")
     built.save(tmp_path / "lex")
     loaded = LexicalIndex.load(tmp_path / "lex")
-    assert isinstance(loaded.data, np.memmap) and loaded.tokenizer_name == "jieba"
+    assert isinstance(loaded.data.base, np.memmap) and loaded.tokenizer_name == "jieba"  # mapped, not read
     tokens = jieba_tokens("红山文化遗址")
     assert np.array_equal(built.scores(tokens), loaded.scores(tokens))
 
@@ -64,3 +65,32 @@ def test_top_k_leaves_out_chunks_without_a_shared_token():
     assert ids.tolist() == [1, 2] and scores.tolist() == [3.0, 1.0]
     ids, _ = top_k(np.array([0.0, 3.0, 1.0, 5.0], np.float32), 2, within=np.array([0, 1, 2]))
     assert ids.tolist() == [1, 2]
+
+
+def test_tokens_in_most_chunks_can_be_left_out(seed_index):
+    lx = seed_index.segments[0].lexical
+    q = "凌源市截至6月末地区生产总值是多少？"
+    tokens = lx.query_tokens(q)
+    rare = [t for t in tokens if t in lx.vocab and lx.df[lx.vocab[t]] <= 0.1 * lx.num_docs]
+    common = [t for t in tokens if t in lx.vocab and lx.df[lx.vocab[t]] > 0.1 * lx.num_docs]
+    assert rare and common
+    ids, scores = seed_index.lexical_search(q, 10, max_df=0.1)
+    expected = lx.scores(rare)
+    assert np.allclose(scores, expected[ids], atol=1e-5)
+    assert ids[0] == int(np.argmax(expected))
+    # A question made only of common tokens keeps them all rather than scoring nothing.
+    only_common = "".join(t for t in common if len(t) == 1)
+    assert len(seed_index.lexical_search(only_common, 10, max_df=0.1)[0]) == 10
+
+
+def test_pruning_starts_at_the_ann_threshold(seed_index, base_settings, embedder):
+    from qa.retrieval import retrieve
+
+    q = "凌源市截至6月末地区生产总值是多少？"
+    qvec = embedder.query(q)
+    small = retrieve(seed_index, q, qvec, base_settings, 10, methods="lexical")  # 187 chunks: exact
+    assert [h.lexical_score for h in small] == pytest.approx(seed_index.lexical_search(q, 10)[1].tolist())
+    big = base_settings.replace(ann_threshold=100, lexical_max_df=0.1)
+    pruned = retrieve(seed_index, q, qvec, big, 10, methods="lexical")
+    assert [h.lexical_score for h in pruned] == pytest.approx(seed_index.lexical_search(q, 10, max_df=0.1)[1].tolist())
+    assert [h.lexical_score for h in pruned] != [h.lexical_score for h in small]
