@@ -19,11 +19,13 @@ from qa.folding import fold
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 UNITS = ("立方米|立方千米|平方公里|平方米|平方千米|万平方米|公顷|千瓦时|千瓦|兆瓦|万千瓦|千米|公里|厘米|毫米|米|"
+         "公分|公尺|英尺|英寸|英里|海里|毫升|升|℃|°C|°F|度|"
          "万吨|吨|千克|公斤|克|斤|"
          "万元|亿元|美元|欧元|元|万人次|人次|万人|万户|个百分点|百分点|分钟|小时|秒|天|周|个月|月|年|岁|倍|"
-         "家|项|户|人|名|位|个|座|所|次|辆|台|件|条|篇|部|种|场|届|枚|首|集|章|层|间|张|本|头|只|亩|号|期|级|票|余|多")
+         "家|项|户|人|名|位|个|座|所|次|辆|台|件|条|篇|部|种|场|届|枚|首|集|章|层|间|张|本|头|只|亩|号|期|级|票|"
+         "列|对|艘|架|颗|块|份|双|套|代|任|余|多")
 NUMBER = re.compile(
-    rf"(?:约|近|超过|逾|达)?(?:[A-Za-z]{{0,3}}\d+(?:[.,]\d+)*|[{_CN_NUM}]+)(?:\.\d+)?(?:[-—~～至到](?:\d+(?:\.\d+)?|[{_CN_NUM}]+))?"
+    rf"(?:约|近|超过|逾|达|第)?(?:[A-Za-z]{{0,3}}\d+(?:[.,]\d+)*|[{_CN_NUM}]+)(?:\.\d+)?(?:[-—~～至到](?:\d+(?:\.\d+)?|[{_CN_NUM}]+))?"
     rf"\s*(?:%|％|‰|(?:万|亿|千|百)*(?:{UNITS})?)(?:以上|以下|左右|多)?")
 DATE = re.compile(
     rf"(?:公元前?)?(?:\d{{1,4}}|[{_CN_NUM}]{{2,4}})年(?:代|底|初)?(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|"
@@ -48,8 +50,8 @@ CAUSE = re.compile(r"因为|由于|原因是|是因为")
 EFFECT = re.compile(r"[，,]\s*(?:因此|所以|故|因而|于是|从而)")
 _UNIT_HEAD = re.compile(rf"(?:万|亿)*(?:{UNITS.replace('|余|多', '')})")
 _PUNCT = "，。、；：！？,.;:!?（）()“”\"'‘’《》「」【】—… \u3000"
-_EDGE_WORDS = ("的是", "就是", "即是", "是", "为", "有", "了", "在", "于", "由", "被", "把", "将", "约", "共", "和",
-               "与", "及", "的")
+_EDGE_WORDS = ("的是", "就是", "即是", "位于", "是", "为", "有", "了", "在", "于", "由", "被", "把", "将", "约", "共",
+               "和", "与", "及", "的")
 @dataclass(frozen=True)
 class Span:
     start: int  # offsets inside the sentence
@@ -112,6 +114,15 @@ def _anchors(context: str, s: str, left: bool) -> list[_Anchor]:
     return out
 
 
+_KIND = re.compile("的一[个条座所家种位名部款间项只支台]")
+
+
+def _before_kind(s: str, a: int, b: int) -> int:
+    """"浙江省嘉兴市海盐县的一个镇": the answer is what comes before "的一个"."""
+    m = _KIND.search(s, a, b)
+    return m.start() if m and m.start() - a >= 2 else b
+
+
 def _trim(s: str, a: int, b: int) -> tuple[int, int]:
     changed = True
     while changed and a < b:
@@ -140,12 +151,51 @@ def _typed(qtype: str, sent: str, lo: int, hi: int) -> list[tuple[int, int]]:
     tags = POS_FOR.get(qtype)
     if not tags:
         return []
-    out, pos = [], 0
+    toks, pos = [], 0
     for word, flag in _posseg().cut(sent):
-        if lo <= pos and pos + len(word) <= hi and flag.startswith(tags) and len(word) >= 2:
-            out.append((pos, pos + len(word)))
+        toks.append((pos, pos + len(word), word, flag))
         pos += len(word)
-    return out
+    spans = _person_spans(toks) if qtype == "person" else [(a, b) for a, b, w, f in toks
+                                                           if f.startswith(tags) and len(w) >= 2]
+    return [(a, b) for a, b in spans if lo <= a and b <= hi]
+
+
+_DOTS = "·•‧・"
+_STOP_FLAGS = ("p", "v", "u", "c", "m", "q", "f", "x")
+
+
+def _person_spans(toks: list[tuple[int, int, str, str]]) -> list[tuple[int, int]]:
+    """Whole names: jieba cuts transliterated ones apart ("约瑟夫 · 马 拉斯特", "菲利普 瓦特")."""
+    def part(t: tuple[int, int, str, str]) -> bool:
+        return t[3].startswith(("nr", "ns", "nz")) or (len(t[2]) == 1 and not t[3].startswith(_STOP_FLAGS))
+
+    out: list[tuple[int, int]] = []
+    for k, t in enumerate(toks):  # names joined by a middle dot
+        if t[2] not in _DOTS or (out and out[-1][1] > t[0]):
+            continue
+        i, j = k - 1, k + 1
+        while i - 1 >= 0 and part(toks[i - 1]) and toks[k][0] - toks[i - 1][0] <= 8:
+            i -= 1
+        while j + 1 < len(toks) and (part(toks[j + 1]) or toks[j + 1][2] in _DOTS) \
+                and toks[j + 1][1] - toks[k][1] <= 12:
+            j += 1
+        if i >= 0 and j < len(toks) and part(toks[i]) and part(toks[j]):
+            while toks[j][2] in _DOTS:
+                j -= 1
+            out.append((toks[i][0], toks[j][1]))
+    k = 0
+    while k < len(toks):  # adjacent name tokens
+        if not toks[k][3].startswith("nr"):
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(toks) and toks[j + 1][3].startswith("nr"):
+            j += 1
+        a, b = toks[k][0], toks[j][1]
+        if b - a >= 2 and not any(x <= a < y or x < b <= y for x, y in out):
+            out.append((a, b))
+        k = j + 1
+    return sorted(out)
 
 
 def _prefer_unit(hits: list[tuple[int, int]], s: str, unit: str) -> list[tuple[int, int]]:
@@ -221,7 +271,7 @@ def extract_span(question: str, sentence: str) -> Span | None:
                 hits = _prefer_unit(_typed(qtype, s, a, b), s, unit)
                 if hits:
                     ta, tb = min(hits, key=lambda t: min(t[0] - la.end, ra.start - t[1]))
-                    if unit and s.startswith(unit, tb):  # "多少人脱贫": the unit begins the right anchor
+                    if unit and not s.endswith(unit, ta, tb) and s.startswith(unit, tb):  # "多少人脱贫"
                         tb += len(unit)
                     return Span(ta, tb, 0.9)
                 # "成立于1994年" with "哪年成立": the value stands just outside the gap.
@@ -231,9 +281,9 @@ def extract_span(question: str, sentence: str) -> Span | None:
                     return Span(ta, tb, 0.7)
                 return None
             names = _typed(qtype, s, a, b) if qtype == "person" else []
-            if names:  # "末代香港总督彭定康": the title goes, the name stays
-                return Span(names[-1][0], b, 0.85)
-            return Span(a, b, 0.85)
+            if names:  # "末代香港总督彭定康于": the title and what follows go, the name stays
+                return Span(names[-1][0], names[-1][1], 0.85)
+            return Span(a, _before_kind(s, a, b), 0.85)
     lo = la.end if la else 0
     hi = ra.start if ra else len(s)
     if typed:

@@ -28,3 +28,14 @@ def test_an_empty_prompt_is_a_value_not_a_default():
 def test_bad_values_name_the_variable():
     with pytest.raises(ValueError, match="QA_CHUNK_CHARS"):
         Settings.from_env({"QA_CHUNK_CHARS": "big"})
+
+
+def test_every_setting_is_documented_in_the_readme():
+    import dataclasses
+    from pathlib import Path
+
+    from qa.config import Settings
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [f"QA_{f.name.upper()}" for f in dataclasses.fields(Settings) if f"QA_{f.name.upper()}" not in readme]
+    assert missing == []

@@ -42,6 +42,24 @@ def test_person_name_without_title():
     assert span(q, s) == "彭定康"
 
 
+@pytest.mark.parametrize("question,sentence,expected", [
+    # jieba cuts transliterated names at the middle dot, and sometimes inside a name
+    ("氨碱法是由谁发明的？", "氨碱法是由欧内斯特·索尔维发明的。", "欧内斯特·索尔维"),
+    ("敷岛是由谁设计的？", "敷岛由菲利普瓦特设计，于1897年下水。", "菲利普瓦特"),
+])
+def test_whole_transliterated_names(question, sentence, expected):
+    assert question_type(question) == "person"
+    assert span(question, sentence) == expected
+
+
+@pytest.mark.parametrize("question,sentence,expected", [
+    ("响尾蛇最长的约有多长？", "这种响尾蛇最长的约有89.8公分。", "89.8公分"),
+    ("迪士尼度假区线有多少列车？", "迪士尼度假区线共有5列列车。", "5列"),
+])
+def test_measure_words_and_units_stay_with_the_number(question, sentence, expected):
+    assert span(question, sentence) == expected
+
+
 def test_organisation_between_anchors():
     q = "浪马轮胎通过什么改造成为龙城区第一家5G示范工厂？"
     s = "浪马轮胎通过制造系统智能化改造,实现产品全流程追溯,成为龙城区第一家5G示范工厂。"
