@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,10 +132,14 @@ def probe(settings: Settings, questions: int) -> dict[str, float]:
     del seed
     qs = questions_from_index(questions, settings, index)
     qvecs = fake.passages(qs)
-    lex, dense, total = [], [], []
+    served_df = settings.lexical_max_df if index.live_chunks >= settings.ann_threshold else 1.0
+    lex, exact, dense, total = [], [], [], []
     for q, v in zip(qs, qvecs):
         t = time.perf_counter()
         index.lexical_search(q, settings.candidates)
+        exact.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        index.lexical_search(q, settings.candidates, max_df=served_df)  # as retrieval searches
         lex.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         index.dense_search(v, settings.candidates)
@@ -145,9 +150,11 @@ def probe(settings: Settings, questions: int) -> dict[str, float]:
     lexical_mb = sum(f.stat().st_size for seg in index.segments for f in (seg.path / "lexical").iterdir()) / 1e6
     # Resident pages of memory-mapped files (RssFile) are page cache the kernel can drop;
     # RssAnon is what the process itself holds.
-    return {"python_mb": base_rss, "load_s": load_s, "loaded_mb": loaded_rss, "rss_mb": rss_mb(),
+    return {"chunks": index.live_chunks, "python_mb": base_rss, "load_s": load_s, "loaded_mb": loaded_rss,
+            "rss_mb": rss_mb(),
             "anon_mb": rss_mb(field="RssAnon"), "file_mb": rss_mb(field="RssFile"),
             "peak_mb": rss_mb(field="VmHWM"), "lexical_p50": statistics.median(lex),
+            "lexical_exact_p50": statistics.median(exact),
             "dense_p50": statistics.median(dense), "answer_p50": statistics.median(total),
             "lexical_disk_mb": lexical_mb}
 
@@ -158,6 +165,8 @@ def probe_in_subprocess(settings: Settings, questions: int, cap_mb: int = 0) -> 
     cmd = [sys.executable, __file__, "--probe", str(settings.corpus_dir), str(settings.index_path),
            "--questions", str(questions)]
     group = memory_cgroup(cap_mb) if cap_mb else None
+    if group:  # page cache read before belongs to another group: start cold, so all of it counts here
+        evict_page_cache(settings.index_path)
     try:
         join = (lambda: (group / "cgroup.procs").write_text(str(os.getpid()))) if group else None
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=join)
@@ -170,6 +179,16 @@ def probe_in_subprocess(settings: Settings, questions: int, cap_mb: int = 0) -> 
     finally:
         if group:
             group.rmdir()
+
+
+def evict_page_cache(folder: Path) -> None:
+    for f in folder.rglob("*"):
+        if f.is_file() and not f.is_symlink():
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def memory_cgroup(cap_mb: int) -> Path:
@@ -206,6 +225,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--keep", type=Path, default=None, help="keep corpora and indexes here")
     ap.add_argument("--probe", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
+    ap.add_argument("--probe-only", action="store_true",
+                    help="only the index-alone measurements, on the corpora and indexes already in --keep")
     ap.add_argument("--cap-mb", type=int, default=2048,
                     help="also run the index-alone probe under this memory limit (cgroup v1; 0: skip)")
     args = ap.parse_args()
@@ -213,6 +234,13 @@ def main() -> None:
     if args.probe:
         s = base_settings.replace(corpus_dir=args.probe[0], index_dir=args.probe[1])
         print(json.dumps(probe(s, args.questions)))
+        return
+    if args.probe_only:
+        if args.keep is None:
+            ap.error("--probe-only needs --keep DIR")
+        print_probe_table([probe_pair(base_settings.replace(corpus_dir=args.keep / f"corpus-{n}",
+                                                            index_dir=args.keep / f"index-{n}"), args)
+                           for n in map(int, args.chunks.split(","))])
         return
     seed = QAService(base_settings).load(show_progress=False)
     base = stored_vectors(seed)
@@ -231,14 +259,7 @@ def main() -> None:
         print(f"{n}: {report.chunks} chunks, build {build_s:.0f} s, {report.phases}", file=sys.stderr, flush=True)
         m = serve_and_measure(s, args.questions, args.clients, args.seconds)
         print(f"  served: {m}", file=sys.stderr, flush=True)
-        alone = probe_in_subprocess(s, args.questions)
-        print(f"  index alone: {alone}", file=sys.stderr, flush=True)
-        if args.cap_mb:
-            try:
-                alone["capped"] = probe_in_subprocess(s, args.questions, args.cap_mb)
-            except (OSError, subprocess.CalledProcessError) as exc:  # no writable cgroup, or killed
-                alone["capped"] = {"error": str(exc)}
-            print(f"  index alone, capped: {alone['capped']}", file=sys.stderr, flush=True)
+        alone = probe_pair(s, args)
         upd = update_one(s, MixedVectors(base))
         print(f"  update: {upd}", file=sys.stderr, flush=True)
         kind = json.loads((idx / "current" / "manifest.json").read_text())["segments"][0]["dense"]["type"]
@@ -255,15 +276,39 @@ def main() -> None:
               f"| {m['load_s']:.0f} | {m['rss_mb']:.0f} / {m['anon_mb']:.0f} / {m['file_mb']:.0f} "
               f"| {m['p50']:.1f} / {m['p95']:.1f} | {m['rps']:.1f} ({m['conc_errors'] + m['errors']} errors) |")
     print()
-    print("| chunks | index alone: load (s) | RSS bare Python / loaded / after queries (anon + file) (MB) "
-          "| BM25 p50 (ms) | BM25 on disk (MB) | FAISS p50 (ms) | answer without embedding p50 (ms) "
-          "| update after 1 changed document: walking the corpus / file named (s) |")
+    print_probe_table([alone for _, _, _, _, _, alone, _, _ in rows])
+    print()
+    print("| chunks | update after 1 changed document: walking the corpus / file named (s) | update kind |")
+    print("|---|---|---|")
+    for r, _, _, _, _, _, u, _ in rows:
+        print(f"| {r.chunks:,} | {u['walk']:.2f} / {u['named']:.2f} | {u['walk_mode']} |")
+
+
+def probe_pair(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """The index alone, then (with --cap-mb) again from a cold page cache under a memory limit."""
+    alone: dict[str, Any] = dict(probe_in_subprocess(settings, args.questions))
+    print(f"  index alone: {alone}", file=sys.stderr, flush=True)
+    if args.cap_mb:
+        try:
+            alone["capped"] = probe_in_subprocess(settings, args.questions, args.cap_mb)
+        except (OSError, subprocess.CalledProcessError) as exc:  # no writable cgroup, or killed
+            alone["capped"] = {"error": str(exc)}
+        print(f"  index alone, capped: {alone['capped']}", file=sys.stderr, flush=True)
+    return alone
+
+
+def print_probe_table(rows: list[dict[str, Any]]) -> None:
+    print("| chunks | load (s) | RSS after queries: anon + file (MB) | BM25 p50 exact / as served (ms) "
+          "| BM25 on disk (MB) | FAISS p50 (ms) | answer without embedding p50 (ms) "
+          "| under a memory cap, cold cache: cap / peak (MB), answer p50 (ms) |")
     print("|---|---|---|---|---|---|---|---|")
-    for r, _, _, _, _, a, u, _ in rows:
-        print(f"| {r.chunks:,} | {a['load_s']:.1f} | {a['python_mb']:.0f} / {a['loaded_mb']:.0f} / {a['rss_mb']:.0f} "
-              f"({a['anon_mb']:.0f} + {a['file_mb']:.0f}) | {a['lexical_p50']:.1f} | {a['lexical_disk_mb']:.0f} "
-              f"| {a['dense_p50']:.2f} "
-              f"| {a['answer_p50']:.1f} | {u['walk']:.2f} / {u['named']:.2f} ({u['walk_mode']}) |")
+    for a in rows:
+        c = a.get("capped") or {}
+        capped = (f"{c['cap_mb']} / {c['cap_peak_mb']:.0f}, {c['answer_p50']:.1f}" if "cap_mb" in c
+                  else c.get("error", "not run"))
+        print(f"| {a['chunks']:,} | {a['load_s']:.1f} | {a['anon_mb']:.0f} + {a['file_mb']:.0f} "
+              f"| {a['lexical_exact_p50']:.1f} / {a['lexical_p50']:.1f} | {a['lexical_disk_mb']:.0f} "
+              f"| {a['dense_p50']:.2f} | {a['answer_p50']:.1f} | {capped} |")
 
 
 if __name__ == "__main__":
