@@ -35,7 +35,7 @@ def main() -> None:
         embedder = Embedder(settings)
         load_s = time.perf_counter() - t0
         report = build_index(settings, embedder, show_progress=False)
-        size = sum(f.stat().st_size for f in Path(report.path).rglob("*") if f.is_file())
+        size = sum(f.stat().st_size for f in settings.index_path.rglob("*") if f.is_file() and not f.is_symlink())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p = report.phases
     rows = [
