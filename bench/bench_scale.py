@@ -199,20 +199,24 @@ def memory_cgroup(cap_mb: int) -> Path:
     return group
 
 
-def update_one(settings: Settings, fake: MixedVectors) -> dict[str, float | str]:
-    """Edit one document and update the index twice: once walking the corpus for changes (what
-    `qa index update` does), once told the file (`qa index update FILE`, uploads, deletions)."""
-    victim = sorted(settings.corpus_dir.glob("part*/doc*.txt"))[-1]
-    doc_id = victim.relative_to(settings.corpus_dir).as_posix()
-    out: dict[str, float | str] = {}
-    for key, paths in (("walk", None), ("named", [doc_id])):
+def update_one(settings: Settings, fake: MixedVectors) -> dict[str, Any]:
+    """Edit one document and update the index; again with another: once walking the corpus for
+    changes (what `qa index update` does), once told the file (`qa index update FILE`, uploads,
+    deletions). Both documents come from the middle of the corpus, so their old versions sit in
+    the big first segment and are erased from it (qa.scrub), the costly case."""
+    files = sorted(settings.corpus_dir.glob("part*/doc*.txt"))
+    out: dict[str, Any] = {}
+    for key, victim in (("walk", files[len(files) // 2]), ("named", files[len(files) // 2 + 1])):
+        doc_id = victim.relative_to(settings.corpus_dir).as_posix()
         text = victim.read_text(encoding="utf-8")
         victim.write_text(text + f"\n补充说明：{key}更新测试新增的一句话。", encoding="utf-8")
         t = time.perf_counter()
         report = build_index(settings, fake, load_index(settings), show_progress=False,  # type: ignore[arg-type]
-                             paths=paths)
+                             paths=[doc_id] if key == "named" else None)
         out[key] = time.perf_counter() - t
         out[f"{key}_mode"] = report.mode
+        out[f"{key}_phases"] = report.phases
+        out["chunks"] = report.chunks
         assert report.changed == [doc_id], report.changed
     return out
 
@@ -227,6 +231,8 @@ def main() -> None:
     ap.add_argument("--probe", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
     ap.add_argument("--probe-only", action="store_true",
                     help="only the index-alone measurements, on the corpora and indexes already in --keep")
+    ap.add_argument("--update-only", action="store_true",
+                    help="only the update measurement, on the corpora and indexes already in --keep")
     ap.add_argument("--cap-mb", type=int, default=2048,
                     help="also run the index-alone probe under this memory limit (cgroup v1; 0: skip)")
     args = ap.parse_args()
@@ -235,9 +241,15 @@ def main() -> None:
         s = base_settings.replace(corpus_dir=args.probe[0], index_dir=args.probe[1])
         print(json.dumps(probe(s, args.questions)))
         return
+    if (args.probe_only or args.update_only) and args.keep is None:
+        ap.error("--probe-only and --update-only need --keep DIR")
+    if args.update_only:
+        fake = MixedVectors(stored_vectors(load_index(base_settings)))
+        print_update_table([update_one(base_settings.replace(corpus_dir=args.keep / f"corpus-{n}",
+                                                             index_dir=args.keep / f"index-{n}"), fake)
+                            for n in map(int, args.chunks.split(","))])
+        return
     if args.probe_only:
-        if args.keep is None:
-            ap.error("--probe-only needs --keep DIR")
         print_probe_table([probe_pair(base_settings.replace(corpus_dir=args.keep / f"corpus-{n}",
                                                             index_dir=args.keep / f"index-{n}"), args)
                            for n in map(int, args.chunks.split(","))])
@@ -278,10 +290,14 @@ def main() -> None:
     print()
     print_probe_table([alone for _, _, _, _, _, alone, _, _ in rows])
     print()
+    print_update_table([u for _, _, _, _, _, _, u, _ in rows])
+
+
+def print_update_table(rows: list[dict[str, Any]]) -> None:
     print("| chunks | update after 1 changed document: walking the corpus / file named (s) | update kind |")
     print("|---|---|---|")
-    for r, _, _, _, _, _, u, _ in rows:
-        print(f"| {r.chunks:,} | {u['walk']:.2f} / {u['named']:.2f} | {u['walk_mode']} |")
+    for u in rows:
+        print(f"| {u['chunks']:,} | {u['walk']:.2f} / {u['named']:.2f} | {u['walk_mode']} |")
 
 
 def probe_pair(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from qa.index import Index
 from qa.index_store import FORMAT, build_lock, publish
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
+from qa.scrub import scrub
 from qa.segment import SegmentData, write_segment
 from qa.update_plan import diff, live_counts, plan_update, read_changed, too_fragmented
 
@@ -123,13 +124,14 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             files = corpus_state(settings.corpus_dir)
         plan = plan_update(previous, files) if previous is not None else None
         kept: list[dict[str, Any]] = []  # the previous build's segments this one keeps
+        deleted: dict[int, set[int]] = {}  # by this update: segment -> document numbers
         if plan is not None:
             docs, report.skipped, deleted = read_changed(plan, previous, settings)  # type: ignore[arg-type]
             report.mode = "segment"
             kept = [{**e, "deleted": sorted(set(e.get("deleted", [])) | deleted.get(s, set()))}
                     for s, e in enumerate(previous.manifest["segments"])]  # type: ignore[union-attr]
             if too_fragmented(previous, kept, docs, settings):  # type: ignore[arg-type]
-                plan, kept, report.mode = None, [], "full"
+                plan, kept, deleted, report.mode = None, [], {}, "full"
                 files = corpus_state(settings.corpus_dir)
         if plan is None:
             docs, report.skipped = load_documents(settings, show_progress)
@@ -158,6 +160,9 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "build_seconds": report.seconds, "embedded": {"chunks": embedded[0], "sentences": embedded[1]},
         }
         report.path = str(publish(settings, manifest))
+        for s_no, gone in deleted.items():  # a compaction dropped the old segments whole instead
+            if any(e["id"] == previous.segments[s_no].seg_id for e in segments):  # type: ignore[union-attr]
+                scrub(previous.segments[s_no], gone)  # type: ignore[union-attr]
         phase("write")
     return report
 

@@ -123,6 +123,9 @@ class Segment:
         self.dense = faiss.read_index(str(path / "dense.faiss"))
         dense_index.configure(self.dense, self.meta["dense"])
         self.lexical = LexicalIndex.load(path / "lexical", mmap=mmap)
+        scrubbed = json.loads((path / "scrubbed.json").read_text()) if (path / "scrubbed.json").exists() else {}
+        self.scrubbed: list[int] = scrubbed.get("docs", [])  # deleted documents erased in place (qa.scrub)
+        self.faiss_removed: int = scrubbed.get("faiss_removed", 0)
         # A request reads a few sentences of the same few documents; parse each once.
         self.document = functools.lru_cache(maxsize=64)(self._document)
         self._check()
@@ -134,8 +137,9 @@ class Segment:
             problems.append(f"document tables disagree with the count {n_docs}")
         if not (len(self.chunk_table) == n_chunks == len(self.chunk_row_ptr) - 1 == self.lexical.num_docs):
             problems.append(f"chunk tables disagree with the count {n_chunks}")
-        if self.dense.ntotal != n_chunks or self.dense.d != m["dim"]:
-            problems.append(f"FAISS holds {self.dense.ntotal}×{self.dense.d}, expected {n_chunks}×{m['dim']}")
+        if self.dense.ntotal != n_chunks - self.faiss_removed or self.dense.d != m["dim"]:
+            problems.append(f"FAISS holds {self.dense.ntotal}×{self.dense.d}, "
+                            f"expected {n_chunks - self.faiss_removed}×{m['dim']}")
         if self.chunk_vectors.shape != (n_chunks, m["dim"]):
             problems.append(f"chunk vectors are {self.chunk_vectors.shape}")
         if self.sentence_vectors.shape != (n_sents, m["dim"]) or self.sentences.shape != (n_sents, 3):

@@ -47,7 +47,7 @@ def test_new_changed_deleted_and_renamed(setup, embedder):
     (c / "003_0624703ab3c854fd.txt").unlink()
     (c / "sub").mkdir()
     (c / "004_784ca2f8b721edea.txt").rename(c / "sub" / "moved.txt")
-    before = load_index(setup)
+    moved_vectors = doc_vectors(load_index(setup), "004_784ca2f8b721edea.txt")  # a copy: the files get scrubbed
     r = update(setup, embedder)
     assert r.added == ["new.txt"]
     assert r.changed == ["000_74ec0513fa38d948.txt"]
@@ -59,13 +59,14 @@ def test_new_changed_deleted_and_renamed(setup, embedder):
     n_new = sum(1 for ch in after.iter_chunks() if ch.doc_id in ("new.txt", "000_74ec0513fa38d948.txt"))
     assert r.embedded_chunks == n_new  # only new and changed documents were embedded
     # The moved document kept its vectors.
-    assert np.array_equal(doc_vectors(before, "004_784ca2f8b721edea.txt"), doc_vectors(after, "sub/moved.txt"))
+    assert np.array_equal(moved_vectors, doc_vectors(after, "sub/moved.txt"))
 
 
 def test_deleted_document_leaves_nothing_behind(setup, embedder):
     before = load_index(setup)
     gone_vectors = doc_vectors(before, GONE)
     gone_text = before.documents[GONE].text
+    sentence = max(gone_text.split("。"), key=len)  # a long sentence found only in this document
     (setup.corpus_dir / GONE).unlink()
     update(setup, embedder)
     ix = load_index(setup)
@@ -81,6 +82,19 @@ def test_deleted_document_leaves_nothing_behind(setup, embedder):
     assert all(ix.chunk(int(i)).doc_id != GONE for i in ids)
     answer = answer_question(ix, embedder, "凌源市截至6月末地区生产总值是多少？", setup)
     assert all(c.doc_id != GONE for c in answer.citations)
+    # And nothing of it is left on disk: no text, no name, no vector, no BM25 weight, no FAISS entry.
+    for f in setup.index_path.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            assert sentence.encode() not in data and GONE.encode() not in data, f
+    for seg in ix.segments:
+        stored = np.asarray(seg.chunk_vectors, np.float32)
+        assert not any(np.isclose(stored, v, atol=1e-3).all(axis=1).any() for v in gone_vectors)
+        assert seg.dense.ntotal + seg.faiss_removed == seg.meta["chunks"]
+        lex = seg.lexical
+        dead = ix.dead[ix.segments.index(seg)]
+        if dead is not None:
+            assert not np.any(np.asarray(lex.data)[np.isin(np.asarray(lex.indices), np.flatnonzero(dead))])
 
 
 def test_update_equals_full_rebuild(setup, embedder, tmp_path):
@@ -122,7 +136,8 @@ def test_one_changed_document_costs_one_document(base_settings, embedder, seed_i
     assert r.mode == "segment" and r.changed == ["000_74ec0513fa38d948.txt"] and len(ix.segments) == 2
     assert ix.segments[1].doc_ids == ["000_74ec0513fa38d948.txt"]
     assert ix.segments[1].meta["chunks"] == len(ix.doc_chunks("000_74ec0513fa38d948.txt")) == r.embedded_chunks
-    assert ix.manifest["segments"][0]["deleted"] == [ix.segments[0].doc_ids.index("000_74ec0513fa38d948.txt")]
+    gone = ix.manifest["segments"][0]["deleted"]  # the old version: marked deleted, then erased in place
+    assert len(gone) == 1 and ix.segments[0].scrubbed == gone and ix.segments[0].doc_ids[gone[0]] == ""
     assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
     # Touching a file without changing it re-reads that file only, embeds nothing, reports nothing.
     other = corpus_copy / "003_0624703ab3c854fd.txt"
