@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
 from qa.scrub import scrub
 from qa.segment import SegmentData, write_segment
-from qa.update_plan import diff, live_counts, plan_update, read_changed, too_fragmented
+from qa.update_plan import diff, live_counts, plan_named, plan_update, read_changed, too_fragmented
 
 log = logging.getLogger(__name__)
 EMBED_BLOCK = 8192  # texts handed to the model at once (it batches them further)
@@ -96,12 +97,13 @@ def load_documents(settings: Settings, show: bool) -> tuple[list[Document], list
 
 def build_index(settings: Settings, embedder: Embedder, previous: Index | None = None,
                 show_progress: bool = True, on_embed: Callable[[], None] | None = None,
-                paths: list[str] | None = None) -> BuildReport:
+                paths: list[str] | None = None, on_publish: Callable[[], object] | None = None) -> BuildReport:
     """Build (or, given ``previous``, update) the index for ``settings.corpus_dir``.
 
     ``paths`` (document ids, with an update) says which files may have changed, been added or
-    removed, so that the corpus folder is not walked. ``on_embed`` is called before each
-    embedding batch; tests use it to inject failures.
+    removed, so that the corpus folder is not walked. ``on_publish`` runs once the new build is
+    published and before what it deleted is erased from older segments (a server swaps its index
+    there). ``on_embed`` is called before each embedding batch; tests use it to inject failures.
     """
     if not settings.corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {settings.corpus_dir}")
@@ -117,12 +119,15 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
     with build_lock(settings):
         if not _compatible(previous, settings):
             previous = None
-        if previous is not None and paths is not None:
-            files = {k: v for k, v in previous.file_state().items() if k not in paths}
-            files.update(named_state(settings.corpus_dir, paths))
+        if previous is not None and paths is not None:  # told what changed: look at nothing else
+            paths = [Path(p).as_posix() for p in paths]
+            files = named_state(settings.corpus_dir, paths)
+            files.update({s["path"]: tuple(s["stat"]) for s in previous.manifest.get("skipped", [])
+                          if s["path"] not in paths and "stat" in s})
+            plan = plan_named(previous, files, paths)
         else:  # stat before reading: an edit made during the build shows as a change next time
             files = corpus_state(settings.corpus_dir)
-        plan = plan_update(previous, files) if previous is not None else None
+            plan = plan_update(previous, files) if previous is not None else None
         kept: list[dict[str, Any]] = []  # the previous build's segments this one keeps
         deleted: dict[int, set[int]] = {}  # by this update: segment -> document numbers
         if plan is not None:
@@ -136,9 +141,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         if plan is None:
             docs, report.skipped = load_documents(settings, show_progress)
         phase("read")
-        unchanged = set() if plan is None else \
-            set(previous.doc_location) - set(plan.gone) - set(plan.read)  # type: ignore[union-attr]
-        diff(previous, docs, report, unchanged)
+        diff(previous, docs, report, plan)
         data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
         report.embedded_chunks, report.embedded_sentences = embedded
         counts = live_counts(previous, kept, data)
@@ -160,10 +163,14 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "build_seconds": report.seconds, "embedded": {"chunks": embedded[0], "sentences": embedded[1]},
         }
         report.path = str(publish(settings, manifest))
+        phase("write")
+        if on_publish is not None:
+            on_publish()
+        phase("serve")
         for s_no, gone in deleted.items():  # a compaction dropped the old segments whole instead
             if any(e["id"] == previous.segments[s_no].seg_id for e in segments):  # type: ignore[union-attr]
                 scrub(previous.segments[s_no], gone)  # type: ignore[union-attr]
-        phase("write")
+        phase("erase")
     return report
 
 

@@ -115,15 +115,19 @@ def publish(settings: Settings, manifest: dict[str, Any]) -> Path:
     return final
 
 
-def load_index(settings: Settings, mmap: bool = True) -> Index:
+def load_index(settings: Settings, mmap: bool = True, reuse: Index | None = None) -> Index:
+    """Load the current build. Segments that ``reuse`` (the index being replaced) has open are
+    taken from it rather than read again: segments never change, so a reload after an update
+    costs the new segment, not the corpus."""
     manifest = read_manifest(settings)
     check_manifest(manifest, settings)
     path = (settings.index_path / "current").resolve()
     hint = rebuild_hint(settings)
     segments, deleted = [], []
     try:
+        open_ = {seg.seg_id: seg for seg in reuse.segments} if reuse is not None else {}
         for entry in manifest["segments"]:
-            seg = Segment(settings.index_path / "segments" / entry["id"], mmap=mmap)
+            seg = open_.get(entry["id"]) or Segment(settings.index_path / "segments" / entry["id"], mmap=mmap)
             if seg.meta["dim"] != manifest["dim"]:
                 raise ValueError(f"segment {entry['id']} has dimension {seg.meta['dim']}, not {manifest['dim']}")
             segments.append(seg)

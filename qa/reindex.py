@@ -83,8 +83,9 @@ class Reindexer:
             t0 = time.perf_counter()
             self.status.started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             try:
-                report = self.service.build(incremental=True, show_progress=False, paths=paths)
-                self.service.reload()
+                # The new build is served as soon as it is published; erasing what it deleted follows.
+                report = self.service.build(incremental=True, show_progress=False, paths=paths,
+                                            on_publish=self.service.reload)
                 self.status.ok, self.status.error = True, None
                 self.status.counts = {"documents": report.documents, "chunks": report.chunks,
                                       "sentences": report.sentences, "embedded_chunks": report.embedded_chunks,

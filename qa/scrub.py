@@ -27,10 +27,12 @@ BLANK_CHUNK = {"doc_id": "", "title": "", "heading_path": [], "start": 0, "end":
 
 
 def scrub(seg: Segment, docs: Iterable[int]) -> None:
-    docs = sorted(set(docs) - set(seg.scrubbed))
+    path = seg.path
+    # From the file, not ``seg``: an open segment is reused across reloads and keeps what it loaded.
+    state = json.loads((path / "scrubbed.json").read_text()) if (path / "scrubbed.json").exists() else {}
+    docs = sorted(set(docs) - set(state.get("docs", [])))
     if not docs:
         return
-    path = seg.path
     chunks = np.concatenate([np.arange(*seg.doc_range(d)) for d in docs]).astype(np.int64)
     sentences = np.concatenate([np.arange(*seg.doc_range(d, sentences=True)) for d in docs]).astype(np.int64)
     _zero_bm25(seg, chunks)  # first: it needs the chunks' text
@@ -47,7 +49,8 @@ def scrub(seg: Segment, docs: Iterable[int]) -> None:
         ids[d] = ""
     _replace(path / "doc_ids.json", json.dumps(ids, ensure_ascii=False).encode("utf-8"))
     removed = _drop_from_faiss(seg, chunks)
-    done = {"docs": sorted(set(seg.scrubbed) | set(docs)), "faiss_removed": seg.faiss_removed + removed}
+    done = {"docs": sorted(set(state.get("docs", [])) | set(docs)),
+            "faiss_removed": state.get("faiss_removed", 0) + removed}
     _replace(path / "scrubbed.json", json.dumps(done).encode())
 
 

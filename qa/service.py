@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from qa.answering import Answer, answer_question
 from qa.config import Settings
@@ -55,8 +56,9 @@ class QAService:
         return self.index
 
     def build(self, incremental: bool = False, show_progress: bool = True,
-              paths: list[str] | None = None) -> BuildReport:
-        """``paths``: with ``incremental``, the only document ids that may have changed."""
+              paths: list[str] | None = None, on_publish: Callable[[], object] | None = None) -> BuildReport:
+        """``paths``: with ``incremental``, the only document ids that may have changed;
+        ``on_publish``: called as soon as the new build is published (see ``build_index``)."""
         previous = None
         if incremental:
             previous = self.index
@@ -65,11 +67,12 @@ class QAService:
                     previous = load_index(self.settings)
                 except IndexUnavailable as exc:
                     log.info("no usable index to update (%s): building from scratch", exc)
-        return build_index(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths)
+        return build_index(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
+                           on_publish=on_publish)
 
     def reload(self) -> Index:
         """Load the newest published build and swap it in."""
-        new = load_index(self.settings)
+        new = load_index(self.settings, reuse=self.index)
         self.index = new
         return new
 

@@ -73,22 +73,45 @@ def live_counts(previous: Index | None, kept: list[dict[str, Any]], data: Segmen
     return counts
 
 
-def diff(previous: Index | None, docs: list[Document], report: Any, unchanged: set[str]) -> None:
-    """Added, changed, removed and renamed documents; ``unchanged`` ids were kept without re-reading."""
-    old: dict[str, str] = {}
-    if previous is not None:
-        for doc_id, (s, d) in previous.doc_location.items():
-            old[doc_id] = previous.segments[s].doc_sha[d].decode()
+def diff(previous: Index | None, docs: list[Document], report: Any, plan: Plan | None) -> None:
+    """Added, changed, removed and renamed documents. With a ``plan`` only the documents it
+    names are looked at (the rest are unchanged), so the cost follows the change."""
+    def sha(doc_id: str) -> str:
+        s, d = previous.doc_location[doc_id]  # type: ignore[union-attr]
+        return previous.segments[s].doc_sha[d].decode()  # type: ignore[union-attr]
+
     new = {d.doc_id: d.sha256 for d in docs}
-    new_all = {**{i: old[i] for i in unchanged}, **new}
-    old_by_hash = {h: i for i, h in old.items()}
-    new_hashes = set(new_all.values())
+    if previous is None:
+        report.added = sorted(new)
+        return
+    gone = set(previous.doc_location) - set(new) if plan is None else \
+        {d for d in plan.gone + plan.read if d in previous.doc_location and d not in new}
+    gone_by_hash = {sha(g): g for g in sorted(gone)}
     for doc_id, h in new.items():
-        if doc_id in old:
-            if old[doc_id] != h:
+        if doc_id in previous.doc_location:
+            if sha(doc_id) != h:
                 report.changed.append(doc_id)
-        elif h in old_by_hash and old_by_hash[h] not in new_all:
-            report.renamed.append((old_by_hash[h], doc_id))
+        elif h in gone_by_hash:
+            report.renamed.append((gone_by_hash.pop(h), doc_id))
         else:
             report.added.append(doc_id)
-    report.removed = [i for i, h in old.items() if i not in new_all and h not in new_hashes]
+    moved = {a for a, _ in report.renamed}
+    report.removed = sorted(g for g in gone if g not in moved)
+
+
+def plan_named(previous: Index, files: dict[str, tuple[int, int]], paths: list[str]) -> Plan:
+    """Like ``plan_update`` for the named documents only (``files``: their stat, if they exist)."""
+    skipped = {s["path"]: s for s in previous.manifest.get("skipped", [])}
+    read, gone = [], []
+    for doc_id in dict.fromkeys(paths):
+        loc = previous.doc_location.get(doc_id)
+        recorded = tuple(previous.segments[loc[0]].doc_stat[loc[1]].tolist()) if loc else \
+            tuple(skipped[doc_id].get("stat", ())) if doc_id in skipped else None
+        if doc_id not in files:
+            if loc:
+                gone.append(doc_id)
+        elif files[doc_id] != recorded:
+            read.append(doc_id)
+    untouched = [SkippedFile(s["path"], s["reason"]) for p, s in skipped.items()
+                 if p not in read and (p in files or p not in paths)]
+    return Plan(read, gone, untouched)
