@@ -161,15 +161,12 @@ class Index:
         return _merge(ids, scores, k)
 
     def _df(self, tokens: list[str]) -> tuple[dict[str, float], float]:
+        """Document frequency of each token over all segments (those found), and the chunk count:
+        IDF from these, so that a small segment's chunks score like the rest."""
         n = float(sum(seg.lexical.num_docs for seg in self.segments))
         df = {t: sum(float(seg.lexical.df[seg.lexical.vocab[t]]) for seg in self.segments if t in seg.lexical.vocab)
               for t in set(tokens)}
         return {t: v for t, v in df.items() if v > 0}, n
-
-    def idf(self, tokens: list[str]) -> dict[str, float]:
-        """IDF over all segments, so that a small segment's chunks score like the rest."""
-        df, n = self._df(tokens)
-        return {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}
 
     def lexical_search(self, question: str, k: int, within: np.ndarray | None = None, max_df: float = 1.0
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +179,7 @@ class Index:
         df, n = self._df(tokens)
         if max_df < 1.0:
             tokens = [t for t in tokens if df.get(t, 0.0) <= max_df * n] or tokens
-        idf = {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}
+        idf = _idf(df, n)
         ids, scores = [], []
         for s, seg in enumerate(self.segments):
             sc = seg.lexical.scores(tokens, idf)
@@ -200,10 +197,13 @@ class Index:
 
     def lexical_weights(self, tokens: list[str]) -> dict[str, float]:
         """IDF of each distinct token; a token the corpus lacks gets the highest weight."""
-        idf = self.idf(tokens)
-        n = float(sum(seg.lexical.num_docs for seg in self.segments))
-        top = float(idf_of(np.float64(1.0), n))
+        df, n = self._df(tokens)
+        idf, top = _idf(df, n), float(idf_of(np.float64(1.0), n))
         return {t: idf.get(t, top) for t in set(tokens)}
+
+
+def _idf(df: dict[str, float], n: float) -> dict[str, float]:
+    return {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}
 
 
 def _merge(ids: list[np.ndarray], scores: list[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
