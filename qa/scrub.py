@@ -4,7 +4,7 @@ An update marks the documents it replaces or removes as deleted and searches ski
 once. This then erases what the segment still holds of them, so that a deleted document
 leaves nothing behind: its document and chunk records are overwritten with empty ones of the
 same length, its vectors, sentence rows, hash and BM25 weights are zeroed, its id is blanked,
-and its chunks are taken out of FAISS (the one file rewritten whole, sequentially). A reader
+and its chunks' codes are zeroed in the FAISS file where they stand. A reader
 of an older build that still maps these files reads empty records for those documents, never
 broken ones.
 """
@@ -80,21 +80,72 @@ def _blank_records(path: Path, rows: list[int], blank: dict[str, object]) -> Non
 
 
 def _drop_from_faiss(seg: Segment, chunks: np.ndarray) -> int:
-    """Chunks out of the segment's FAISS file; returns how many it no longer counts."""
+    """Zero the chunks' codes in the segment's FAISS file where they stand; returns how many
+    entries the file no longer counts (0, unless it had to be rewritten)."""
+    path = seg.path / "dense.faiss"
+    try:
+        if _zero_codes_in_place(seg, path, chunks):
+            return 0
+    except (OSError, RuntimeError, ValueError):
+        pass
+    return _rewrite_without(seg, path, chunks)
+
+
+def _zero_codes_in_place(seg: Segment, path: Path, chunks: np.ndarray) -> bool:
+    """FAISS writes a flat index's vectors, an HNSW index's stored vectors, and an IVF index's
+    inverted lists (codes, then ids, list by list) at the end of the file, so a chunk's code can
+    be found from the loaded index and overwritten without reading the rest. Each place is
+    checked against the loaded index first; False when the file is not laid out as expected."""
     import faiss
 
-    index = faiss.read_index(str(seg.path / "dense.faiss"))
-    kind = seg.meta["dense"]["type"]
-    if kind == "ivf_sq8":  # stores ids, so entries can go
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        if seg.meta["dense"]["type"] != "ivf_sq8":
+            flat = seg.dense if seg.meta["dense"]["type"] == "flat_ip" else faiss.downcast_index(seg.dense.storage)
+            row = flat.d * 4
+            base = size - flat.ntotal * row
+            xb = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).view(np.uint8)
+            for c in chunks.tolist():  # as loaded, or zeroed by an earlier erasure
+                f.seek(base + c * row)
+                if f.read(row) not in (xb[c * row:(c + 1) * row].tobytes(), bytes(row)):
+                    return False
+            for c in chunks.tolist():
+                f.seek(base + c * row)
+                f.write(bytes(row))
+            return True
+        inv = faiss.extract_index_ivf(seg.dense).invlists
+        cs = inv.code_size
+        sizes = np.array([inv.list_size(i) for i in range(inv.nlist)], np.int64)
+        starts = size - int((sizes * (cs + 8)).sum()) + np.concatenate([[0], np.cumsum(sizes * (cs + 8))[:-1]])
+        for lst in np.flatnonzero(sizes).tolist():
+            n = int(sizes[lst])
+            ids = faiss.rev_swig_ptr(inv.get_ids(lst), n)
+            hit = np.flatnonzero(np.isin(ids, chunks))
+            if not len(hit):
+                continue
+            f.seek(int(starts[lst]) + n * cs)
+            if not np.array_equal(np.frombuffer(f.read(n * 8), np.int64), ids):
+                return False
+            for h in hit.tolist():
+                f.seek(int(starts[lst]) + h * cs)
+                f.write(bytes(cs))
+    return True
+
+
+def _rewrite_without(seg: Segment, path: Path, chunks: np.ndarray) -> int:
+    import faiss
+
+    index = faiss.read_index(str(path))
+    removed = 0
+    if seg.meta["dense"]["type"] == "ivf_sq8":  # stores ids, so entries can go
         removed = int(index.remove_ids(faiss.IDSelectorBatch(chunks)))
     else:  # flat and HNSW number vectors by position: zero them where they stand
-        flat = index if kind == "flat_ip" else faiss.downcast_index(index.storage)
+        flat = index if seg.meta["dense"]["type"] == "flat_ip" else faiss.downcast_index(index.storage)
         xb = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
         xb[chunks] = 0.0
-        removed = 0
-    tmp = seg.path / ".dense.faiss.tmp"
+    tmp = path.with_name(".dense.faiss.tmp")
     faiss.write_index(index, str(tmp))
-    os.replace(tmp, seg.path / "dense.faiss")
+    os.replace(tmp, path)
     return removed
 
 

@@ -63,4 +63,23 @@ def test_ivf_index_builds_answers_and_updates(base_settings, embedder, seed_inde
     for v in vectors:
         ids, _ = ix3.dense_search(v, 10)
         assert len(ids) == 10 and all(ix3.chunk(int(i)).doc_id != gone for i in ids)
+    # And the IVF file itself no longer holds their codes (zeroed in place, entries kept).
+    import faiss
+
+    seg = ix3.segments[0]
+    dead = set(np.flatnonzero(ix3.dead[0]).tolist())
+    inv = faiss.extract_index_ivf(seg.dense).invlists
+    assert seg.faiss_removed == 0 and seg.dense.ntotal == seg.meta["chunks"]
+    found = 0
+    for lst in range(inv.nlist):
+        n = inv.list_size(lst)
+        ids = faiss.rev_swig_ptr(inv.get_ids(lst), n)
+        codes = faiss.rev_swig_ptr(inv.get_codes(lst), n * inv.code_size).reshape(n, inv.code_size)
+        for row, c in enumerate(ids.tolist()):
+            if c in dead:
+                found += 1
+                assert not codes[row].any()
+            else:
+                assert codes[row].any()
+    assert found == len(dead)
     shutil.rmtree(tmp_path / "idx")

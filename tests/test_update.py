@@ -95,6 +95,7 @@ def test_deleted_document_leaves_nothing_behind(setup, embedder):
         dead = ix.dead[ix.segments.index(seg)]
         if dead is not None:
             assert not np.any(np.asarray(lex.data)[np.isin(np.asarray(lex.indices), np.flatnonzero(dead))])
+            assert all(not seg.dense.reconstruct(int(c)).any() for c in np.flatnonzero(dead))  # flat FAISS
 
 
 def test_update_equals_full_rebuild(setup, embedder, tmp_path):
