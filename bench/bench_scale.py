@@ -48,6 +48,7 @@ from qa.config import Settings  # noqa: E402
 from qa.documents import load_corpus  # noqa: E402
 from qa.index_build import build_index  # noqa: E402
 from qa.index_store import load_index  # noqa: E402
+from qa.retrieval import lexical_max_df  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
 from qa.service import QAService  # noqa: E402
 
@@ -132,7 +133,7 @@ def probe(settings: Settings, questions: int) -> dict[str, float]:
     del seed
     qs = questions_from_index(questions, settings, index)
     qvecs = fake.passages(qs)
-    served_df = settings.lexical_max_df if index.live_chunks >= settings.ann_threshold else 1.0
+    served_df = lexical_max_df(index, settings)
     lex, exact, dense, total = [], [], [], []
     for q, v in zip(qs, qvecs):
         t = time.perf_counter()

@@ -78,10 +78,6 @@ class Index:
     def counts(self) -> dict[str, int]:
         return {"documents": len(self.doc_location), "chunks": self.live_chunks, "sentences": self.live_sentences}
 
-    @property
-    def doc_ids(self) -> list[str]:
-        return list(self.doc_location)
-
     def file_state(self) -> dict[str, tuple[int, int]]:
         """(size, mtime) of every file as last read, skipped ones too: what the corpus looked like."""
         if self._file_state is not None:  # the watcher asks every few seconds; the index never changes

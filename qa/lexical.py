@@ -164,11 +164,6 @@ class LexicalIndex:
     def query_tokens(self, question: str) -> list[str]:
         return self.tokenize(query_text(question))
 
-    def weights(self, tokens: list[str]) -> dict[str, float]:
-        """IDF of each distinct token; a token the corpus lacks gets the highest weight."""
-        top = float(self.idf.max()) if len(self.idf) else 1.0
-        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in set(tokens)}
-
     def scores(self, tokens: list[str], idf: dict[str, float] | None = None) -> np.ndarray | None:
         """BM25 score of every chunk (repeated tokens count again, as in bm25s), or None when no
         token is in the vocabulary. ``idf`` replaces this index's own IDF token by token."""

@@ -55,6 +55,11 @@ def _minmax(values: dict[int, float]) -> dict[int, float]:
     return {c: (v - lo) / span if span > 0 else 1.0 for c, v in values.items()}
 
 
+def lexical_max_df(index: Index, settings: Settings) -> float:
+    """Like the dense side: BM25 is exact below the ANN threshold, common tokens pruned above it."""
+    return settings.lexical_max_df if index.live_chunks >= settings.ann_threshold else 1.0
+
+
 def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Settings,
              k: int, methods: str = "hybrid", within: np.ndarray | None = None) -> list[Hit]:
     """Top ``k`` chunks for ``question``; ``methods`` is "hybrid", "dense" or "lexical".
@@ -62,8 +67,7 @@ def retrieve(index: Index, question: str, query_vec: np.ndarray, settings: Setti
     ``within`` restricts the search to those chunk rows (``qa eval --gold-context``).
     """
     depth = max(settings.candidates, k)
-    # Like the dense side: exact below the threshold, the common tokens pruned above it.
-    max_df = settings.lexical_max_df if index.live_chunks >= settings.ann_threshold else 1.0
+    max_df = lexical_max_df(index, settings)
     empty = (np.empty(0, np.int64), np.empty(0, np.float32))
     use_dense, use_lexical = methods in ("hybrid", "dense"), methods in ("hybrid", "lexical")
     if within is not None:
