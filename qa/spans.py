@@ -238,13 +238,68 @@ def _why(s: str) -> Span | None:
     return None
 
 
+def alignment(question: str, sentence: str) -> tuple[float, bool]:
+    """How much of the question around its interrogative stands in ``sentence`` (0..1), and
+    whether both sides do: the answer sentence usually restates the question around the gap,
+    which plain word coverage cannot see."""
+    q, s = fold(question).strip(_PUNCT + "?？"), fold(sentence)
+    found = _interrogative(q)
+    if not found:
+        return 0.0, False
+    left, right = q[:found[1].start()], q[found[1].end():]
+    la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
+    total = min(len(left), 12) + min(len(right), 12)
+    got = (la.weight if la else 0.0) + (ra.weight if ra else 0.0)
+    return (got / total if total else 0.0), bool(la and ra)
+
+
+_TITLE = re.compile(r"《[^《》]{1,40}》")
+_WORK = re.compile("书|著作|小说|电影|影片|片|作品|杂志|期刊|刊物|报|节目|歌|曲|专辑|文章|论文|游戏|剧|漫画|动画|诗|词|媒体|"
+                   "经|典|法|条例|协定|条约|文件|奖|计划|系列")
+
+
 def extract_span(question: str, sentence: str) -> Span | None:
     """The answer phrase in ``sentence`` for ``question``, or None when none is found with confidence."""
     q, s = fold(question).strip(_PUNCT + "?？"), fold(sentence)
     found = _interrogative(q)
     if not found:
         return None
-    qtype, wh = found
+    if found[0] == "what" and (alias := _alias(q, s)):
+        return alias
+    span = _extract(q, s, *found)
+    if found[0] == "what" and _WORK.search(q[found[1].start():]):
+        # "哪部小说" → "《劝导》": a title in the phrase found, or in the sentence, not in the question.
+        a, b = (span.start, span.end) if span else (0, len(s))
+        titles = [m for m in _TITLE.finditer(s, a, b) if m.group() not in q]
+        if not titles and span:
+            titles = [m for m in _TITLE.finditer(s) if m.group() not in q]
+        if len(titles) >= 1:
+            return Span(titles[0].start(), titles[0].end(), 0.85)
+    return span
+
+
+_ALIAS_Q = re.compile(r"(又|也|还|亦|俗|别|简|全|原|本|旧|古|学|英文|中文|通)[^，,]{0,3}?(称|名|叫|作|姓)")
+_ALIAS_S = re.compile(r"(?:又|也|亦|或|俗|别|简|全|原|本|旧|古|学|通)被?(?:称|名|叫|姓)(?:为|是|作|做)?|又译(?:为|作)?|"
+                      r"英文名(?:称)?(?:为|是)?")
+
+
+def _alias(q: str, s: str) -> Span | None:
+    """"又称什么" → "又称蓝纹高身雀鲷、太平洋真雀鲷，": the names after the sentence's own marker,
+    the one of the question's kind (俗名, 原名) first."""
+    asked = _ALIAS_Q.search(q)
+    if not asked:
+        return None
+    marks = list(_ALIAS_S.finditer(s))
+    same = [m for m in marks if m.group()[0] == asked.group()[0]]
+    for m in same + marks:
+        stop = re.search("[，。；;,（(：:]", s[m.end():])
+        a, b = _trim(s, m.end(), m.end() + (stop.start() if stop else len(s) - m.end()))
+        if 0 < b - a <= 40 and s[a:b] not in q:
+            return Span(a, b, 0.85)
+    return None
+
+
+def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
     if qtype == "why":
         return _why(s)
     left, right = q[:wh.start()], q[wh.end():]
