@@ -36,10 +36,11 @@ WH_TYPES: list[tuple[str, str]] = [
     ("why", r"为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
     ("date", r"什么时候|什么时间|何时|何年|哪一?年|哪一?天|哪个月|几月|几号|几日|多少年前|哪个朝代|什么年代"),
     ("person", r"谁|哪一?位|什么人|何人"),
-    ("place", r"哪里|哪儿|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
+    ("place", r"哪里|哪儿|在哪$|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
     ("org", r"哪家|哪个(?:公司|企业|机构|组织|单位|学校|大学|部门|团队|球队)|什么(?:公司|企业|机构|组织)"),
     ("what", r"什么样的?|什么|哪一[\u4e00-\u9fff]|哪[两几]?[\u4e00-\u9fff]|何种|啥"),
     ("number", r"多少|几|多[大高长远重久深宽]|百分之几"),
+    ("how", r"怎么样?|怎样|如何"),
 ]
 _WH = [(name, re.compile(p)) for name, p in WH_TYPES]
 POS_FOR = {"person": ("nr",), "place": ("ns",), "org": ("nt", "nz")}
@@ -266,6 +267,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
         return None
     if found[0] == "what" and (alias := _alias(q, s)):
         return alias
+    if found[0] == "place" and _ORIGIN_Q.search(q) and (origin := _origin(q, s)):
+        return origin
     span = _extract(q, s, *found)
     if found[0] == "what" and _WORK.search(q[found[1].start():]):
         # "哪部小说" → "《劝导》": a title in the phrase found, or in the sentence, not in the question.
@@ -297,6 +300,26 @@ def _alias(q: str, s: str) -> Span | None:
         if 0 < b - a <= 40 and s[a:b] not in q:
             return Span(a, b, 0.85)
     return None
+
+
+_ORIGIN_Q = re.compile(r"(?:哪里|哪儿|哪国|何地|何处|哪个(?:国家|地方|省|城市)的?)人")
+
+
+def _origin(q: str, s: str) -> Span | None:
+    """"哪里人" → "太原晋阳人", "哪国人" → "一名克罗地亚职业足球运动员": the places before 人,
+    else the first place the question does not name."""
+    toks, pos = [], 0
+    for word, flag in _posseg().cut(s):
+        toks.append((pos, pos + len(word), word, flag))
+        pos += len(word)
+    places = [t for t in toks if t[3].startswith("ns") and t[2] not in q]
+    for k, t in enumerate(toks):
+        if t[2] == "人" and k and toks[k - 1][3].startswith("ns") and toks[k - 1][2] not in q:
+            i = k - 1
+            while i > 0 and toks[i - 1][3].startswith("ns"):
+                i -= 1
+            return Span(toks[i][0], toks[k - 1][1], 0.85)
+    return Span(places[0][0], places[0][1], 0.7) if places else None
 
 
 def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
@@ -368,4 +391,10 @@ def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
         near = lo if la else hi
         ta, tb = min(names, key=lambda t: abs((t[0] if la else t[1]) - near))
         return Span(ta, tb, 0.55)
+    if la and qtype in POS_FOR:
+        # "谁是第一位……的美国黑人" → "拉尔夫·本奇，后来成为第一位……的美国黑人": the sentence
+        # may name it before the words the question puts first.
+        names = [t for t in _typed(qtype, s, 0, la.start) if s[t[0]:t[1]] not in q]
+        if names:
+            return Span(names[-1][0], names[-1][1], 0.5)
     return None
