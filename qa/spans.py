@@ -47,7 +47,7 @@ POS_FOR = {"person": ("nr",), "place": ("ns",), "org": ("nt", "nz")}
 MAX_GAP = 40  # a longer gap means the alignment failed
 MAX_ONE_SIDED = 25
 CLAUSE_BREAKS = "，。；;,！？!?：:"
-CAUSE = re.compile(r"因为|由于|原因是|是因为")
+CAUSE = re.compile(r"因为|由于|原因是|是因为|为了")
 EFFECT = re.compile(r"[，,]\s*(?:因此|所以|故|因而|于是|从而)")
 _UNIT_HEAD = re.compile(rf"(?:万|亿)*(?:{UNITS.replace('|余|多', '')})")
 _PUNCT = "，。、；：！？,.;:!?（）()“”\"'‘’《》「」【】—… \u3000"
@@ -239,21 +239,6 @@ def _why(s: str) -> Span | None:
     return None
 
 
-def alignment(question: str, sentence: str) -> tuple[float, bool]:
-    """How much of the question around its interrogative stands in ``sentence`` (0..1), and
-    whether both sides do: the answer sentence usually restates the question around the gap,
-    which plain word coverage cannot see."""
-    q, s = fold(question).strip(_PUNCT + "?？"), fold(sentence)
-    found = _interrogative(q)
-    if not found:
-        return 0.0, False
-    left, right = q[:found[1].start()], q[found[1].end():]
-    la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
-    total = min(len(left), 12) + min(len(right), 12)
-    got = (la.weight if la else 0.0) + (ra.weight if ra else 0.0)
-    return (got / total if total else 0.0), bool(la and ra)
-
-
 _TITLE = re.compile(r"《[^《》]{1,40}》")
 _WORK = re.compile("书|著作|小说|电影|影片|片|作品|杂志|期刊|刊物|报|节目|歌|曲|专辑|文章|论文|游戏|剧|漫画|动画|诗|词|媒体|"
                    "经|典|法|条例|协定|条约|文件|奖|计划|系列")
@@ -278,7 +263,25 @@ def extract_span(question: str, sentence: str) -> Span | None:
             titles = [m for m in _TITLE.finditer(s) if m.group() not in q]
         if len(titles) >= 1:
             return Span(titles[0].start(), titles[0].end(), 0.85)
+    if span is None and found[0] in _NEW_TYPES:
+        span = _new_clauses(q, s)
     return span
+
+
+_NEW_TYPES = ("why", "how", "what")
+
+
+def _new_clauses(q: str, s: str) -> Span | None:
+    """Without a gap to take, the clauses that do not restate the question: "瘰鳞蛇的皮肤为什么
+    粗糙" is answered by what follows "皮肤粗糙，", not by it. No confidence: it is the sentence,
+    shortened."""
+    asked = set(q)
+    clauses = [(m.start(), m.end()) for m in re.finditer(f"[^{CLAUSE_BREAKS}]+", s)]
+    new = [(a, b) for a, b in clauses if sum(c in asked for c in s[a:b]) < 0.5 * (b - a)]
+    if not new or len(new) == len(clauses):
+        return None
+    a, b = _trim(s, new[0][0], new[-1][1])
+    return Span(a, b, 0.0) if b > a else None
 
 
 _ALIAS_Q = re.compile(r"(又|也|还|亦|俗|别|简|全|原|本|旧|古|学|英文|中文|通)[^，,]{0,3}?(称|名|叫|作|姓)")
