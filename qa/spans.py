@@ -33,7 +33,7 @@ DATE = re.compile(
 
 # Interrogatives, most telling first: the first pattern found decides the question type.
 WH_TYPES: list[tuple[str, str]] = [
-    ("why", r"为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
+    ("why", r"(?<![称叫名作成])为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
     ("date", r"什么时候|什么时间|何时|何年|哪一?年|哪一?天|哪个月|几月|几号|几日|多少年前|哪个朝代|什么年代"),
     ("person", r"谁|哪一?位|什么人|何人"),
     ("place", r"哪里|哪儿|在哪$|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
@@ -240,7 +240,8 @@ def _why(s: str) -> Span | None:
 
 
 _TITLE = re.compile(r"《[^《》]{1,40}》")
-_WORK = re.compile("书|著作|小说|电影|影片|片|作品|杂志|期刊|刊物|报|节目|歌|曲|专辑|文章|论文|游戏|剧|漫画|动画|诗|词|媒体|"
+_MORE_TITLES = re.compile(r"(?:、|，|和|及|与|或|以及)(《[^《》]{1,40}》)")
+_WORK = re.compile("书|著作|小说|电影|影片|片|作品|杂志|期刊|刊物|报|节目|歌|曲|专辑|文|游戏|剧|漫画|动画|诗|词|媒体|"
                    "经|典|法|条例|协定|条约|文件|奖|计划|系列")
 
 
@@ -261,8 +262,16 @@ def extract_span(question: str, sentence: str) -> Span | None:
         titles = [m for m in _TITLE.finditer(s, a, b) if m.group() not in q]
         if not titles and span:
             titles = [m for m in _TITLE.finditer(s) if m.group() not in q]
-        if len(titles) >= 1:
-            return Span(titles[0].start(), titles[0].end(), 0.85)
+        if titles:  # "哪些书" → "《医方选要》、《外科集验方》……和《本草食品续编》"
+            end = titles[0].end()
+            while (m := _MORE_TITLES.match(s, end)) and m.group(1) not in q:
+                end = m.end()
+            return Span(titles[0].start(), end, 0.85)
+    if span and found[0] == "place" and "国" in q[found[1].start():] and span.end - span.start > 4:
+        # "哪个国家的城市" → "美国", not "美国德克萨斯州西北部": the first place named.
+        places = [t for t in _typed("place", s, span.start, span.end) if s[t[0]:t[1]] not in q]
+        if places:
+            return Span(places[0][0], places[0][1], span.confidence)
     if span is None and found[0] in _NEW_TYPES:
         span = _new_clauses(q, s)
     return span
