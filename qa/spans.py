@@ -33,9 +33,9 @@ DATE = re.compile(
 
 # Interrogatives, most telling first: the first pattern found decides the question type.
 WH_TYPES: list[tuple[str, str]] = [
-    ("why", r"(?<![称叫名作成])为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
+    ("why", r"(?<![称叫名作成译])为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
     ("date", r"什么时候|什么时间|何时|何年|哪一?年|哪一?天|哪个月|几月|几号|几日|多少年前|哪个朝代|什么年代"),
-    ("person", r"谁|哪一?位|什么人|何人"),
+    ("person", r"谁|哪一?位|什么人|(?<!任)何人"),
     ("place", r"哪里|哪儿|在哪$|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
     ("org", r"哪家|哪个(?:公司|企业|机构|组织|单位|学校|大学|部门|团队|球队)|什么(?:公司|企业|机构|组织)"),
     ("what", r"什么样的?|什么|哪一[\u4e00-\u9fff]|哪[两几]?[\u4e00-\u9fff]|何种|啥"),
@@ -92,6 +92,17 @@ def _posseg():  # type: ignore[no-untyped-def]
     return jieba.posseg
 
 
+@lru_cache(maxsize=256)
+def _tokens(sentence: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, word, part of speech); cached because the candidates' spans are sought
+    before the pick, and one sentence is looked at several times."""
+    out, pos = [], 0
+    for word, flag in _posseg().cut(sentence):
+        out.append((pos, pos + len(word), word, flag))
+        pos += len(word)
+    return out
+
+
 def _anchors(context: str, s: str, left: bool) -> list[_Anchor]:
     """Occurrences in ``s`` of the part of ``context`` nearest the interrogative.
 
@@ -106,7 +117,10 @@ def _anchors(context: str, s: str, left: bool) -> list[_Anchor]:
             part = ctx[-n:] if left else ctx[:n]
             if not part.strip(_PUNCT):
                 continue
-            hits = [m.start() for m in re.finditer(re.escape(part), s)]
+            hits, i = [], s.find(part)
+            while i >= 0:
+                hits.append(i)
+                i = s.find(part, i + n)
             if hits:
                 out += [_Anchor(i, i + n, n - 0.7 * skip, skipped) for i in hits]
                 break
@@ -152,10 +166,7 @@ def _typed(qtype: str, sent: str, lo: int, hi: int) -> list[tuple[int, int]]:
     tags = POS_FOR.get(qtype)
     if not tags:
         return []
-    toks, pos = [], 0
-    for word, flag in _posseg().cut(sent):
-        toks.append((pos, pos + len(word), word, flag))
-        pos += len(word)
+    toks = _tokens(sent)
     spans = _person_spans(toks) if qtype == "person" else [(a, b) for a, b, w, f in toks
                                                            if f.startswith(tags) and len(w) >= 2]
     return [(a, b) for a, b in spans if lo <= a and b <= hi]
@@ -320,10 +331,7 @@ _ORIGIN_Q = re.compile(r"(?:哪里|哪儿|哪国|何地|何处|哪个(?:国家|�
 def _origin(q: str, s: str) -> Span | None:
     """"哪里人" → "太原晋阳人", "哪国人" → "一名克罗地亚职业足球运动员": the places before 人,
     else the first place the question does not name."""
-    toks, pos = [], 0
-    for word, flag in _posseg().cut(s):
-        toks.append((pos, pos + len(word), word, flag))
-        pos += len(word)
+    toks = _tokens(s)
     places = [t for t in toks if t[3].startswith("ns") and t[2] not in q]
     for k, t in enumerate(toks):
         if t[2] == "人" and k and toks[k - 1][3].startswith("ns") and toks[k - 1][2] not in q:
