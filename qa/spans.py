@@ -76,6 +76,17 @@ def _interrogative(question: str) -> tuple[str, re.Match[str]] | None:
     return None
 
 
+def question_focus(question: str, width: int = 4) -> str:
+    """The words next to the interrogative, each side apart ("全长|"): they say what is asked
+    about the topic, and the sentence that answers shares them."""
+    q = fold(question).strip(_PUNCT + "?？")
+    found = _interrogative(q)
+    if not found:
+        return q
+    a, b = found[1].span()
+    return q[max(0, a - width):a] + "|" + q[b:b + width]
+
+
 def question_type(question: str) -> str:
     found = _interrogative(fold(question).strip(_PUNCT + "?？"))
     return found[0] if found else "other"
