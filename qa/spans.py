@@ -294,11 +294,18 @@ def extract_span(question: str, sentence: str) -> Span | None:
         places = [t for t in _typed("place", s, span.start, span.end) if s[t[0]:t[1]] not in q]
         if places:
             return Span(places[0][0], places[0][1], span.confidence)
+    if span and found[0] == "person" and span.end - span.start > 4:
+        # "德国自然学家Georg Marcgraf", "宜州刺史王琳": the name after the title.
+        m = _ROLE_NAME.search(s, span.start, span.end)
+        if m:
+            return Span(m.start(m.lastindex), m.end(m.lastindex), span.confidence)
     if span is None and found[0] in _NEW_TYPES:
         span = _new_clauses(q, s)
     return span
 
 
+_ROLE_NAME = re.compile(r"(?:[家师者员长官史帝手商士]|之[子女]|[^A-Za-z .·'-])([A-Z][A-Za-z .·'-]*[A-Za-z])$|"
+                        r"(?:[家师者员长官史帝手商]|之[子女])([\u4e00-\u9fff]{2,3})$")
 _NEW_TYPES = ("why", "how", "what")
 
 
@@ -414,7 +421,7 @@ def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
     else:
         a = a + (cuts[-1] + 1 if cuts else 0)
     a, b = _trim(s, a, b)
-    if 0 < b - a <= MAX_ONE_SIDED and not (qtype == "person" and not _typed(qtype, s, a, b)):
+    if 0 < b - a <= MAX_ONE_SIDED and qtype != "person":
         return Span(a, b, 0.6)
     # A name the question asks for may stand outside the clause: look on the anchored side.
     names = _typed(qtype, s, lo, len(s)) if la else _typed(qtype, s, 0, hi)
