@@ -29,7 +29,8 @@ NUMBER = re.compile(
     rf"\s*(?:%|％|‰|(?:万|亿|千|百)*(?:{UNITS})?)(?:以上|以下|左右|多)?")
 DATE = re.compile(
     rf"(?:公元前?)?(?:\d{{1,4}}|[{_CN_NUM}]{{2,4}})年(?:代|底|初)?(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|"
-    rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}月(?:份|底|初)?|\d{{1,2}}世纪(?:\d{{1,2}}年代)?|[{_CN_NUM}]+世纪")
+    rf"\d{{1,2}}月\d{{1,2}}日|\d{{1,2}}月(?:份|底|初)?|\d{{1,2}}世纪(?:\d{{1,2}}年代)?|[{_CN_NUM}]+世纪|"
+    rf"[\u4e00-\u9fff]{{2}}(?:元|[{_CN_NUM}]{{1,3}})年(?:[{_CN_NUM}]{{1,2}}月)?")  # 崇宁五年, an era's year
 
 # Interrogatives, most telling first: the first pattern found decides the question type.
 WH_TYPES: list[tuple[str, str]] = [
@@ -140,6 +141,7 @@ def _anchors(context: str, s: str, left: bool) -> list[_Anchor]:
     return out
 
 
+_MEASURE = re.compile(r"[^\W\d的是在于了和与及为有从到呢吗啊]")
 _KIND = re.compile("的一[个条座所家种位名部款间项只支台]")
 
 
@@ -294,6 +296,11 @@ def extract_span(question: str, sentence: str) -> Span | None:
         places = [t for t in _typed("place", s, span.start, span.end) if s[t[0]:t[1]] not in q]
         if places:
             return Span(places[0][0], places[0][1], span.confidence)
+    if span and found[0] == "date" and _YEAR_Q.search(q):
+        # "哪一年启用" → "2010年", not "2010年10月26日".
+        m = _YEAR.match(s, span.start, span.end)
+        if m:
+            return Span(span.start, m.end(), span.confidence)
     if span and found[0] == "person" and span.end - span.start > 4:
         # "德国自然学家Georg Marcgraf", "宜州刺史王琳": the name after the title.
         m = _ROLE_NAME.search(s, span.start, span.end)
@@ -304,6 +311,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
     return span
 
 
+_YEAR_Q = re.compile("哪一?年|何年|什么年份|哪个年份")
+_YEAR = re.compile(r".*?年(?=\d{1,2}月|[一二三四五六七八九十]{1,2}月)")
 _ROLE_NAME = re.compile(r"(?:[家师者员长官史帝手商士]|之[子女]|[^A-Za-z .·'-])([A-Z][A-Za-z .·'-]*[A-Za-z])$|"
                         r"(?:[家师者员长官史帝手商]|之[子女])([\u4e00-\u9fff]{2,3})$")
 _NEW_TYPES = ("why", "how", "what")
@@ -366,6 +375,8 @@ def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
     left, right = q[:wh.start()], q[wh.end():]
     m = _UNIT_HEAD.match(right) if qtype == "number" else None
     unit = m.group() if m else ""
+    if qtype == "number" and not unit and right[:1] and _MEASURE.match(right):
+        unit = right[0]  # "多少步", "几班": the measure word the question uses
     la, ra = _best_pair(_anchors(left, s, left=True) if left else [], _anchors(right, s, left=False) if right else [])
     if la is None and ra is None:
         # Nothing aligns; a name of the asked type that the question does not already hold may still be it.
