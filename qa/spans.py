@@ -296,6 +296,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
         places = [t for t in _typed("place", s, span.start, span.end) if s[t[0]:t[1]] not in q]
         if places:
             return Span(places[0][0], places[0][1], span.confidence)
+    if found[0] == "what" and _STYLE_Q.search(q) and (m := _STYLE.search(s)):
+        return Span(m.start(1), m.end(1), 0.85)  # "王沈的字是什么" → "字处道，"
     if span and found[0] == "date" and _YEAR_Q.search(q):
         # "哪一年启用" → "2010年", not "2010年10月26日".
         m = _YEAR.match(s, span.start, span.end)
@@ -309,6 +311,10 @@ def extract_span(question: str, sentence: str) -> Span | None:
     if span is None and found[0] in _NEW_TYPES:
         span = _new_clauses(q, s)
     return span
+
+
+_STYLE_Q = re.compile("(?<![名文])字(?:是|为|叫)?什么|表字")
+_STYLE = re.compile(r"(?:^|[，,（(；;])(?:表)?字([\u4e00-\u9fff]{1,3})(?=[，,。；;）)])")
 
 
 _YEAR_Q = re.compile("哪一?年|何年|什么年份|哪个年份")
