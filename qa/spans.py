@@ -283,12 +283,12 @@ def extract_span(question: str, sentence: str) -> Span | None:
     if found[0] == "what" and _WORK.search(q[found[1].start():]):
         # "哪部小说" → "《劝导》": a title in the phrase found, or in the sentence, not in the question.
         a, b = (span.start, span.end) if span else (0, len(s))
-        titles = [m for m in _TITLE.finditer(s, a, b) if m.group() not in q]
+        titles = [m for m in _TITLE.finditer(s, a, b) if m.group()[1:-1] not in q]
         if not titles and span:
-            titles = [m for m in _TITLE.finditer(s) if m.group() not in q]
+            titles = [m for m in _TITLE.finditer(s) if m.group()[1:-1] not in q]
         if titles:  # "哪些书" → "《医方选要》、《外科集验方》……和《本草食品续编》"
             end = titles[0].end()
-            while (m := _MORE_TITLES.match(s, end)) and m.group(1) not in q:
+            while (m := _MORE_TITLES.match(s, end)) and m.group(1)[1:-1] not in q:
                 end = m.end()
             return Span(titles[0].start(), end, 0.85)
     if span and found[0] == "place" and "国" in q[found[1].start():] and span.end - span.start > 4:
@@ -337,9 +337,10 @@ def _new_clauses(q: str, s: str) -> Span | None:
     return Span(a, b, 0.0) if b > a else None
 
 
-_ALIAS_Q = re.compile(r"(又|也|还|亦|俗|别|简|全|原|本|旧|古|学|英文|中文|通)[^，,]{0,3}?(称|名|叫|作|姓)")
+_ALIAS_Q = re.compile(r"(又|也|还|亦|俗|别|简|全|原|本|旧|古|学|英文|中文|通)[^，,]{0,3}?(称|名|叫|作|姓|译)|"
+                      r"(合|并|统|号)称")
 _ALIAS_S = re.compile(r"(?:又|也|亦|或|俗|别|简|全|原|本|旧|古|学|通)被?(?:称|名|叫|姓)(?:为|是|作|做)?|又译(?:为|作)?|"
-                      r"英文名(?:称)?(?:为|是)?")
+                      r"英文名(?:称)?(?:为|是)?|(?:合|并|统)称(?:为)?|号(?=[\u4e00-\u9fff]{2,4}[，,。；])")
 
 
 def _alias(q: str, s: str) -> Span | None:
