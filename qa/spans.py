@@ -279,6 +279,8 @@ def extract_span(question: str, sentence: str) -> Span | None:
         return alias
     if found[0] == "place" and _ORIGIN_Q.search(q) and (origin := _origin(q, s)):
         return origin
+    if found[0] in ("person", "org") and (agent := _agent(q, s)):
+        return agent
     span = _extract(q, s, *found)
     if found[0] == "what" and _WORK.search(q[found[1].start():]):
         # "哪部小说" → "《劝导》": a title in the phrase found, or in the sentence, not in the question.
@@ -335,6 +337,25 @@ def _new_clauses(q: str, s: str) -> Span | None:
         return None
     a, b = _trim(s, new[0][0], new[-1][1])
     return Span(a, b, 0.0) if b > a else None
+
+
+_AGENT_Q = re.compile(r"(?:由|被)(?:谁|哪[个家位所]?|什么(?:公司|机构|人|组织)?)(?:所|来)?")
+
+
+def _agent(q: str, s: str) -> Span | None:
+    """"由谁制造" → "由中国空间技术研究院基于……制造": the doer stands between 由 and the verb."""
+    m = _AGENT_Q.search(q)
+    verb = q[m.end():m.end() + 2] if m else ""
+    if len(verb) < 2:
+        return None
+    for by in re.finditer("由|被", s):
+        j = s.find(verb, by.end())
+        if 0 < j - by.end() <= 40:
+            a, b = _trim(s, by.end(), j)
+            if b > a and s[b - 1] == "所":
+                b -= 1
+            return Span(a, b, 0.8) if b > a else None
+    return None
 
 
 _ALIAS_Q = re.compile(r"(又|也|还|亦|俗|别|简|全|原|本|旧|古|学|英文|中文|通)[^，,]{0,3}?(称|名|叫|作|姓|译)|"
