@@ -8,6 +8,7 @@ at build time, the question's lexical coverage and the rank of their chunk.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -89,11 +90,16 @@ def local_coverage(tokens: list[str], sentences: list[str]) -> list[float]:
     return [sum(w for t, w in weights.items() if t in f) / total for f in folded]
 
 
+_WHERE = re.compile("位于|地处|坐落|分布[于在]")
+
+
 def _has_type(qtype: str, sentence: str) -> bool:
     if qtype == "date":
         return bool(DATE.search(sentence))
     if qtype == "number":
         return any(ch.isdigit() for ch in sentence) and bool(NUMBER.search(sentence))
+    if qtype == "place":
+        return bool(_WHERE.search(sentence))
     return False
 
 
