@@ -279,6 +279,13 @@ def extract_span(question: str, sentence: str) -> Span | None:
         return alias
     if found[0] == "place" and _ORIGIN_Q.search(q) and (origin := _origin(q, s)):
         return origin
+    if found[0] == "person" and (kin := _KIN_Q.search(q)):
+        # "朱载圳的母亲是谁" → "明世宗第四子、母卢靖妃": the name after 母 / before 之妻.
+        m = re.search(_KIN_S[kin.group()], s)
+        if m and m.group(m.lastindex) not in q:
+            a, b = m.span(m.lastindex)
+            title = _ROLE_NAME.search(s, a, b)  # "吴景帝孙休之妻"
+            return Span(*(title.span(title.lastindex) if title else (a, b)), 0.85)
     if found[0] in ("person", "org") and (agent := _agent(q, s)):
         return agent
     span = _extract(q, s, *found)
@@ -339,6 +346,11 @@ def _new_clauses(q: str, s: str) -> Span | None:
     return Span(a, b, 0.0) if b > a else None
 
 
+_KIN_Q = re.compile("生母|母亲|父亲|妻子|丈夫")
+_NAME = r"([\u4e00-\u9fff]{2,4}?)"
+_KIN_S = {"生母": rf"(?:生母|母)(?:为|是)?{_NAME}(?=[，。、；（(]|$)", "母亲": rf"(?:生母|母亲|母)(?:为|是)?{_NAME}(?=[，。、；（(]|$)",
+          "父亲": rf"(?:父亲|父)(?:为|是)?{_NAME}(?=[，。、；（(]|$)", "妻子": rf"{_NAME}之妻|妻(?:为|是)?{_NAME}(?=[，。、；]|$)",
+          "丈夫": rf"{_NAME}之夫|嫁给(?:了)?{_NAME}(?=[，。、；]|$)"}
 _AGENT_Q = re.compile(r"(?:由|被)(?:谁|哪[个家位所]?|什么(?:公司|机构|人|组织)?)(?:所|来)?")
 
 
