@@ -180,8 +180,16 @@ def _typed(qtype: str, sent: str, lo: int, hi: int) -> list[tuple[int, int]]:
     if not tags:
         return []
     toks = _tokens(sent)
-    spans = _person_spans(toks) if qtype == "person" else [(a, b) for a, b, w, f in toks
-                                                           if f.startswith(tags) and len(w) >= 2]
+    if qtype == "person":
+        spans = _person_spans(toks)
+    else:  # "浪马 轮胎", "中国 空间技术 研究院": a name and the nouns that finish it
+        spans = []
+        for k, (a, b, w, f) in enumerate(toks):
+            if f.startswith(tags) and len(w) >= 2 and not (spans and spans[-1][1] > a):
+                j = k
+                while j + 1 < len(toks) and toks[j + 1][3] in ("n", "nz", "nt", "ng", "ns") and toks[j + 1][1] - a <= 16:
+                    j += 1
+                spans.append((a, toks[j][1]))
     return [(a, b) for a, b in spans if lo <= a and b <= hi]
 
 
@@ -264,9 +272,9 @@ def _why(s: str) -> Span | None:
 
 
 _TITLE = re.compile(r"《[^《》]{1,40}》")
-_MORE_TITLES = re.compile(r"(?:、|，|和|及|与|或|以及)(《[^《》]{1,40}》)")
+_MORE_TITLES = re.compile(r"(?:、|，|和|及|与|或|以及)?(《[^《》]{1,40}》)")
 _WORK = re.compile("书|著作|小说|电影|影片|片|作品|杂志|期刊|刊物|报|节目|歌|曲|专辑|文|游戏|剧|漫画|动画|诗|词|媒体|"
-                   "经|典|法|条例|协定|条约|文件|奖|计划|系列")
+                   "经|典|法|条例|协定|条约|文件|奖|计划|规划|方案|纲要|指南|系列")
 
 
 def extract_span(question: str, sentence: str) -> Span | None:
@@ -401,11 +409,15 @@ def _origin(q: str, s: str) -> Span | None:
     toks = _tokens(s)
     places = [t for t in toks if t[3].startswith("ns") and t[2] not in q]
     for k, t in enumerate(toks):
-        if t[2] == "人" and k and toks[k - 1][3].startswith("ns") and toks[k - 1][2] not in q:
-            i = k - 1
-            while i > 0 and toks[i - 1][3].startswith("ns"):
-                i -= 1
-            return Span(toks[i][0], toks[k - 1][1], 0.85)
+        # "太原 晋阳 人", or jieba's "山东 济南人": places, then 人
+        if not t[2].endswith("人") or (len(t[2]) == 1 and not (k and toks[k - 1][3].startswith("ns"))):
+            continue
+        i = k
+        while i > 0 and toks[i - 1][3].startswith("ns"):
+            i -= 1
+        a, b = toks[i][0], t[1] - 1
+        if b - a >= 2 and s[a:b] not in q and (i < k or t[3].startswith(("ns", "nr"))):
+            return Span(a, b, 0.85)
     return Span(places[0][0], places[0][1], 0.7) if places else None
 
 
@@ -450,7 +462,9 @@ def _extract(q: str, s: str, qtype: str, wh: re.Match[str]) -> Span | None:
             names = _typed(qtype, s, a, b) if qtype == "person" else []
             if names:  # "末代香港总督彭定康于": the title and what follows go, the name stays
                 return Span(names[-1][0], names[-1][1], 0.85)
-            return Span(a, _before_kind(s, a, b), 0.85)
+            # A name rarely spans a clause break: such a gap is a weak alignment.
+            crosses = qtype in POS_FOR and any(c in CLAUSE_BREAKS for c in s[a:b])
+            return Span(a, _before_kind(s, a, b), 0.5 if crosses else 0.85)
     lo = la.end if la else 0
     hi = ra.start if ra else len(s)
     if typed:
