@@ -17,17 +17,19 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.entities import DATE, NUMBER
 from qa.folding import fold
 from qa.index import Index
 from qa.lexical import char_tokens, query_text
+from qa.records import Span
 from qa.retrieval import Hit, retrieve
-from qa.spans import DATE, NUMBER, Span, extract_span, question_focus, question_type
+from qa.spans import extract_span, question_focus, question_type
 
 NO_ANSWER = "文档中没有找到相关答案。"
 SENTENCE_CHUNKS = 5  # sentences of this many top chunks compete for the answer
 RERANK = 5  # this many best sentences have their answer span sought before the pick
-# A conditional logit fitted on CMRC 2018 dev (5-fold by article: held-out pick rate 0.837,
-# in-sample 0.837), scaled to dense = 1; docs/answers.md has the features tried.
+# A conditional logit fitted on CMRC 2018 dev by bench/fit_sentence_weights.py (5-fold by
+# article: held-out pick rate 0.839, in-sample 0.840), scaled to dense = 1; docs/answers.md.
 WEIGHTS = {"dense": 1.0, "local_coverage": 2.26, "focus": 1.95, "chunk": 0.86, "type": 1.23, "span": 1.25}
 
 
@@ -110,10 +112,14 @@ class Scored:
     dense: float
     coverage: float
     text: str
+    features: dict[str, float] = field(default_factory=dict)
     span: Span | None = None
 
 
-def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, qtype: str) -> list[Scored]:
+def candidate_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray,
+                        qtype: str) -> list[Scored]:
+    """The sentences of the top chunks with their features (all but "span"), unscored; kept
+    apart so that ``bench/fit_sentence_weights.py`` fits the weights on exactly these."""
     rows: dict[int, int] = {}
     for rank, hit in enumerate(hits[:SENTENCE_CHUNKS], 1):
         for row in index.chunk_sentence_rows(hit.chunk):
@@ -129,13 +135,25 @@ def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarr
     near = local_coverage([t for t in weights if t in focus], texts)
     out = []
     for row, d, text, loc, foc in zip(ids.tolist(), dense.tolist(), texts, local, near):
-        score = (WEIGHTS["dense"] * d + WEIGHTS["local_coverage"] * loc + WEIGHTS["focus"] * foc
-                 + WEIGHTS["chunk"] / rows[row] + WEIGHTS["type"] * _has_type(qtype, text))
-        out.append(Scored(row, score, d, coverage(weights, text), text))
+        features = {"dense": d, "local_coverage": loc, "focus": foc, "chunk": 1.0 / rows[row],
+                    "type": float(_has_type(qtype, text))}
+        out.append(Scored(row, 0.0, d, coverage(weights, text), text, features))
+    return out
+
+
+def span_feature(question: str, candidate: Scored) -> float:
+    candidate.span = extract_span(question, candidate.text)
+    return candidate.span.confidence if candidate.span else 0.0
+
+
+def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, qtype: str) -> list[Scored]:
+    out = candidate_sentences(index, hits, question, qvec, qtype)
+    for s in out:
+        s.score = sum(WEIGHTS[k] * v for k, v in s.features.items())
     out.sort(key=lambda s: -s.score)
     for s in out[:RERANK]:  # a sentence with the gap the question leaves, of the asked type, answers it
-        s.span = extract_span(question, s.text)
-        s.score += WEIGHTS["span"] * (s.span.confidence if s.span else 0.0)
+        s.features["span"] = span_feature(question, s)
+        s.score += WEIGHTS["span"] * s.features["span"]
     out[:RERANK] = sorted(out[:RERANK], key=lambda s: -s.score)
     return out
 

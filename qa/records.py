@@ -61,3 +61,11 @@ class Chunk:
 class SkippedFile:
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """The answer phrase inside the supporting sentence, in the sentence's offsets."""
+    start: int
+    end: int
+    confidence: float

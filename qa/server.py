@@ -24,6 +24,7 @@ from qa.admin import admin_router
 from qa.answering import Answer
 from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
 from qa.config import Settings
+from qa.entities import warm_up
 from qa.index_store import IndexUnavailable
 from qa.reindex import CorpusWatcher, Reindexer
 from qa.service import QAService
@@ -70,6 +71,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         try:
             service.load(build_if_missing=True, show_progress=False)
             log.info("index loaded: %s", service.index.counts if service.index else None)
+            warm_up()
         except Exception as exc:  # the service keeps the error for /health and /ask; the server stays up
             log.error("could not load the index: %s", exc)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from qa.entities import NUMBER
 from qa.index import Index
-from qa.spans import NUMBER
 
 Segment = tuple[str, str]
 
