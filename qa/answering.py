@@ -1,8 +1,10 @@
 """Extractive answers: the supporting sentence, the answer span inside it, citations, and an
 honest refusal when the documents do not hold the answer.
 
-Only the question is embedded at query time; sentences are scored with the vectors stored
-at build time, the question's lexical coverage and the rank of their chunk.
+Only the question is embedded at query time. Sentences are scored with the vectors stored at
+build time, the question's words they hold (weighted by how rare each is among the candidates),
+the rank of their chunk, and, for the best few, how confidently an answer span stands in them:
+docs/answers.md says why each is there and how the weights were fitted.
 """
 
 from __future__ import annotations
