@@ -144,6 +144,7 @@ def candidate_sentences(index: Index, hits: list[Hit], question: str, qvec: np.n
 
 
 def span_feature(question: str, candidate: Scored) -> float:
+    """Also keeps the span on the candidate: the one picked is answered without a second search."""
     candidate.span = extract_span(question, candidate.text)
     return candidate.span.confidence if candidate.span else 0.0
 
