@@ -154,9 +154,13 @@ def score_sentences(index: Index, hits: list[Hit], question: str, qvec: np.ndarr
     for s in out:
         s.score = sum(WEIGHTS[k] * v for k, v in s.features.items())
     out.sort(key=lambda s: -s.score)
+    best = float("-inf")
     for s in out[:RERANK]:  # a sentence with the gap the question leaves, of the asked type, answers it
+        if s.score + WEIGHTS["span"] <= best:
+            break  # a span's confidence is at most 1: this one and the rest can no longer win
         s.features["span"] = span_feature(question, s)
         s.score += WEIGHTS["span"] * s.features["span"]
+        best = max(best, s.score)
     out[:RERANK] = sorted(out[:RERANK], key=lambda s: -s.score)
     return out
 
