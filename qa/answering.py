@@ -65,15 +65,15 @@ class Answer:
         return asdict(self)
 
 
-def coverage(weights: dict[str, float], sentence: str) -> float:
-    """Share of the question's tokens (characters and bigrams) found in the sentence.
+def coverage(weights: dict[str, float], folded: str) -> float:
+    """Share of the question's tokens (characters and bigrams) found in the folded sentence;
+    it tells the confidence whether the documents speak to the question at all.
 
     Half plain (bigrams count double), half IDF-weighted: IDF alone favours rare words too
     much on CMRC, plain counts let common words (the city's name) outvote the telling one.
     """
     if not weights:
         return 0.0
-    folded = fold(sentence)
     present = [t for t in weights if t in folded]
     plain = sum(2.0 if len(t) > 1 else 1.0 for t in present) / sum(2.0 if len(t) > 1 else 1.0 for t in weights)
     total = sum(weights.values())
@@ -81,11 +81,10 @@ def coverage(weights: dict[str, float], sentence: str) -> float:
     return 0.5 * plain + 0.5 * idf
 
 
-def local_coverage(tokens: list[str], sentences: list[str]) -> list[float]:
-    """Coverage of the question's tokens, each weighted by its rarity among the candidate
-    sentences: the topic ("康王路") stands in all of them and tells none apart, while the
-    predicate ("全长") stands in the one that answers."""
-    folded = [fold(s) for s in sentences]
+def local_coverage(tokens: list[str], folded: list[str]) -> list[float]:
+    """Coverage of the question's tokens, each weighted by its rarity among the (folded)
+    candidate sentences: the topic ("康王路") stands in all of them and tells none apart, while
+    the predicate ("全长") stands in the one that answers."""
     n = len(folded)
     weights = {t: math.log((n + 1) / (sum(t in f for f in folded) + 0.5)) for t in tokens}
     total = sum(weights.values())
@@ -132,14 +131,15 @@ def candidate_sentences(index: Index, hits: list[Hit], question: str, qvec: np.n
     dense = index.sentence_vectors(ids) @ qvec.astype(np.float32)
     weights = index.lexical_weights(char_tokens(query_text(question)))
     texts = [index.sentence_text(row) for row in ids.tolist()]
-    local = local_coverage(list(weights), texts)
+    folded = [fold(t) for t in texts]
+    local = local_coverage(list(weights), folded)
     focus = question_focus(question)
-    near = local_coverage([t for t in weights if t in focus], texts)
+    near = local_coverage([t for t in weights if t in focus], folded)
     out = []
-    for row, d, text, loc, foc in zip(ids.tolist(), dense.tolist(), texts, local, near):
+    for row, d, text, f, loc, foc in zip(ids.tolist(), dense.tolist(), texts, folded, local, near):
         features = {"dense": d, "local_coverage": loc, "focus": foc, "chunk": 1.0 / rows[row],
                     "type": float(_has_type(qtype, text))}
-        out.append(Scored(row, 0.0, d, coverage(weights, text), text, features))
+        out.append(Scored(row, 0.0, d, coverage(weights, f), text, features))
     return out
 
 

@@ -30,7 +30,7 @@ def trim(s: str, a: int, b: int) -> tuple[int, int]:
         for w in EDGE_WORDS:
             if s.startswith(w, a) and b - a > len(w):
                 a, changed = a + len(w), True
-            if s.endswith(w, a, b) and b - a > len(w) and w not in ("多", "余"):
+            if s.endswith(w, a, b) and b - a > len(w):
                 b, changed = b - len(w), True
     return a, b
 
