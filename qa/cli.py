@@ -64,9 +64,21 @@ def _doc_id(corpus: Path, name: str) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.service import QAService
 
-    service = QAService(_settings(args))
+    settings = _settings(args)
+    question = args.question.strip()
+    if not question:
+        print("问题不能为空。 / The question is empty.", file=sys.stderr)
+        return 2
+    if len(question) > settings.max_question_chars:
+        print(f"问题过长（最多 {settings.max_question_chars} 字）。 / The question is longer than "
+              f"{settings.max_question_chars} characters (QA_MAX_QUESTION_CHARS).", file=sys.stderr)
+        return 2
+    if args.top_k is not None and not 1 <= args.top_k <= 20:
+        print("--top-k 须在 1 到 20 之间。 / --top-k must be between 1 and 20.", file=sys.stderr)
+        return 2
+    service = QAService(settings)
     service.load(build_if_missing=True, show_progress=not args.json)
-    answer = service.ask(args.question, top_k=args.top_k)
+    answer = service.ask(question, top_k=args.top_k)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -86,8 +98,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluation import run_eval
 
     settings = _settings(args)
-    return run_eval(args.file, settings, gold_context=args.gold_context, limit=args.limit,
-                    out=args.out, methods=args.methods, work=args.work)
+    mode = "gold" if args.gold_context else "unanswerable" if args.unanswerable else "open"
+    return run_eval(args.file, settings, mode=mode, limit=args.limit, out=args.out, work=args.work,
+                    split=args.split, methods=args.methods)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -121,10 +134,16 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("eval", help="evaluate on a SQuAD-style JSON file (e.g. CMRC 2018 dev)")
     p.add_argument("file", type=Path)
-    p.add_argument("--gold-context", action="store_true", help="ask each question against its own paragraph")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--gold-context", action="store_true", help="read each question's own paragraph whole")
+    mode.add_argument("--unanswerable", action="store_true",
+                      help="ask each question without the documents that hold its answer (refusals are right)")
+    p.add_argument("--split", choices=["train", "tune", "val"], default=None,
+                   help="only this part of the reader's article split (val: never trained or tuned on)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--out", type=Path, default=None, help="write the metrics and per-question results as JSON")
-    p.add_argument("--methods", default="hybrid,dense,lexical", help="retrieval methods to report")
+    p.add_argument("--methods", default="hybrid",
+                   help="retrieval methods whose R@1/R@5 to report, e.g. hybrid,dense,lexical")
     p.add_argument("--work", type=Path, default=None,
                    help="keep the evaluation corpus and index here and reuse them next time (default: a temp dir)")
     _common(p)

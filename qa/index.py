@@ -191,12 +191,6 @@ class Index:
             scores.append(v)
         return _merge(ids, scores, k)
 
-    def lexical_weights(self, tokens: list[str]) -> dict[str, float]:
-        """IDF of each distinct token; a token the corpus lacks gets the highest weight."""
-        df, n = self._df(tokens)
-        idf, top = _idf(df, n), float(idf_of(np.float64(1.0), n))
-        return {t: idf.get(t, top) for t in set(tokens)}
-
 
 def _idf(df: dict[str, float], n: float) -> dict[str, float]:
     return {t: float(idf_of(np.float64(v), n)) for t, v in df.items()}

@@ -24,8 +24,9 @@ from qa.admin import admin_router
 from qa.answering import Answer
 from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
 from qa.config import Settings
-from qa.entities import warm_up
 from qa.index_store import IndexUnavailable
+from qa.reader.evidence import warm_up
+from qa.reader.model import ReaderError
 from qa.reindex import CorpusWatcher, Reindexer
 from qa.service import QAService
 from qa.web_pages import doc_url, document_blocks, example_questions, excerpt_segments
@@ -142,7 +143,10 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
             return page(request, question=question, error=str(exc), status=422)
         if service.index is None:
             return page(request, question=q, error=ERRORS["not_ready"], status=503)
-        return page(request, answer=service.ask(q), question=q)
+        try:
+            return page(request, answer=service.ask(q), question=q)
+        except (IndexUnavailable, ReaderError) as exc:
+            return page(request, question=q, error=f"{ERRORS['not_ready']} ({exc})", status=503)
 
     @app.post("/ask", response_model=AskResponse,
               responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
@@ -151,7 +155,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         ready_index()
         try:
             answer = await run_in_threadpool(service.ask, q, req.top_k)
-        except IndexUnavailable as exc:
+        except (IndexUnavailable, ReaderError) as exc:
             raise HTTPException(status_code=503, detail=f"{ERRORS['not_ready']} ({exc})") from exc
         return AskResponse(status=answer.status, answer=answer.answer, sentence=answer.sentence,
                            confidence=answer.confidence, citations=_citations(answer), message=answer.message,

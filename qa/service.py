@@ -13,19 +13,22 @@ from collections.abc import Callable
 
 from qa.answering import Answer, answer_question
 from qa.config import Settings
-from qa.embedding import Embedder
+from qa.embedding import Embedder, e5_folder
 from qa.index import Index
 from qa.index_build import BuildReport, build_index
 from qa.index_store import IndexMissing, IndexUnavailable, load_index
+from qa.reader.runtime import Reader, load_reader
 
 log = logging.getLogger(__name__)
 
 
 class QAService:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, reader: Reader | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._reader = reader
+        self._reader_lock = threading.Lock()
         self.index: Index | None = None
         self.load_error: str | None = None
 
@@ -35,6 +38,14 @@ class QAService:
             if self._embedder is None:
                 self._embedder = Embedder(self.settings)
             return self._embedder
+
+    @property
+    def reader(self) -> Reader:
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = load_reader(e5_folder(self.settings), self.settings.reader_weights,
+                                           self.settings.reader_runtime)
+            return self._reader
 
     def load(self, build_if_missing: bool = True, show_progress: bool = True) -> Index:
         """Load the index, building it first when there is none."""
@@ -49,6 +60,7 @@ class QAService:
                 log.info("built %d documents, %d chunks, %d sentences in %.1f s",
                          report.documents, report.chunks, report.sentences, report.seconds)
                 self.index = load_index(self.settings)
+            self.reader  # noqa: B018 -- loaded with the index, so the first question does not wait
         except Exception as exc:  # reported by /health and /ask until a later load succeeds
             self.load_error = str(exc)
             raise
@@ -80,4 +92,4 @@ class QAService:
         index = self.index
         if index is None:
             raise IndexUnavailable(self.load_error or "the index is not loaded yet")
-        return answer_question(index, self.embedder, question, self.settings, top_k)
+        return answer_question(index, self.embedder, self.reader, question, self.settings, top_k)

