@@ -29,12 +29,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.answering import evidence  # noqa: E402
+from qa.answering import missing_in  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
-from qa.reader.evidence import missing_names  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
 from qa.retrieval import retrieve  # noqa: E402
 
@@ -53,8 +52,8 @@ def read_top(index, embedder, reader, settings, q, passages, within=None):
         s = spans.get(i)
         if s:
             out.append({"i": i, "score": s.score, "fused": h.score, "f1": f1_score(q.answers, s.text)})
-    return {"spans": out, "missing1": bool(missing_names(q.question, evidence(index, chunks[:1]))),
-            "missing": bool(missing_names(q.question, evidence(index, chunks)))}
+    return {"spans": out, "missing1": bool(missing_in(q.question, index, chunks[:1])),
+            "missing": bool(missing_in(q.question, index, chunks))}
 
 
 def replay(rec, w, sure):

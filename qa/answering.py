@@ -74,31 +74,38 @@ class Pick:
 
 
 def read_hits(reader: Reader, question: str, index: Index, hits: list[Hit], settings: Settings,
-              passages: int) -> tuple[list[Pick], list[Chunk]]:
+              passages: int) -> tuple[list[Pick], list[Chunk], list[str]]:
     """Spans of the top ``passages`` chunks, read adaptively: the first alone, the others only
-    when its best span is unsure or it does not mention every name the question does."""
+    when its best span is unsure or its document does not name everything the question names.
+    Also the chunks read and the question's names missing from their documents."""
     chunks = [index.chunk(h.chunk) for h in hits[:passages]]
-    picks: list[Pick] = []
-    done = 0
-    for upto in (1, len(chunks)):
-        if upto <= done:
-            continue
-        for s in reader.read(question, [c.text for c in chunks[done:upto]]):
-            hit = hits[done + s.passage]
-            picks.append(Pick(hit, chunks[done + s.passage], s, s.score + RETRIEVAL_WEIGHT * hit.score))
-        done = upto
-        sure = picks and max(p.span.score for p in picks) >= settings.reader_sure
-        if sure and not (question_names(question) and missing_names(question, evidence(index, chunks[:done]))):
-            break
+    picks = _read(reader, question, hits, chunks, 0, 1)
+    missing = missing_in(question, index, chunks[:1])
+    unsure = not picks or picks[0].span.score < settings.reader_sure
+    if len(chunks) > 1 and (unsure or missing):
+        picks += _read(reader, question, hits, chunks, 1, len(chunks))
+        missing = missing_in(question, index, chunks)
+    else:
+        chunks = chunks[:1]
     picks.sort(key=lambda p: -p.rank)
-    return picks, chunks[:done]
+    return picks, chunks, missing
 
 
-def evidence(index: Index, chunks: list[Chunk]) -> list[str]:
-    """What the entity check looks in: the documents the chunks read come from, whole, since a
-    document names its subject once and then speaks of it without the name."""
+def _read(reader: Reader, question: str, hits: list[Hit], chunks: list[Chunk], start: int, end: int) -> list[Pick]:
+    return [Pick(hits[start + s.passage], chunks[start + s.passage], s,
+                 s.score + RETRIEVAL_WEIGHT * hits[start + s.passage].score)
+            for s in reader.read(question, [c.text for c in chunks[start:end]])]
+
+
+def missing_in(question: str, index: Index, chunks: list[Chunk]) -> list[str]:
+    """The entity check, looking in the documents the chunks come from, whole: a document names
+    its subject once and then speaks of it without the name. Questions that name nothing cost
+    no document read."""
+    if not question_names(question):
+        return []
     docs = dict.fromkeys(c.doc_id for c in chunks)
-    return [c.title for c in chunks] + [index.documents[d].text for d in docs if d in index.documents]
+    texts = [c.title for c in chunks] + [index.documents[d].text for d in docs if d in index.documents]
+    return missing_names(question, texts)
 
 
 def answer_question(index: Index, embedder: Embedder, reader: Reader, question: str, settings: Settings,
@@ -115,13 +122,12 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
     t2 = time.perf_counter()
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
                     confidence=0.0, question_type=question_type(question), message=NO_ANSWER)
-    picks, read = read_hits(reader, question, index, hits, settings, passages) if hits else ([], [])
+    picks, read, result.missing = read_hits(reader, question, index, hits, settings, passages) if hits else ([], [], [])
     t3 = time.perf_counter()
     result.passages_read = len(read)
     if picks:
         best = picks[0]
         result.confidence = round(1.0 / (1.0 + math.exp(-best.span.score)), 4)
-        result.missing = missing_names(question, evidence(index, read)) if question_names(question) else []
         if result.confidence >= settings.no_answer_threshold and not result.missing:
             a, b = sentence_around(best.chunk, best.span.start, best.span.end)
             result.status, result.message = "answered", None

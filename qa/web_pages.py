@@ -92,7 +92,7 @@ def cloze_question(sentence: str) -> str | None:
     for m in _CLAUSE.finditer(sentence):
         clause = m.group().strip()
         num = _NUMBER.search(clause)
-        if not num or not re.search(r"\d", num.group()) or "年" in num.group()[-1:]:
+        if not num or "年" in num.group()[-1:]:
             continue
         head = clause[:num.start()].strip()
         if 6 <= len(head) <= 24 and re.search(r"[\u4e00-\u9fff]{4}", head):

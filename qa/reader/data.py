@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 SPLITS = (("train", 70), ("tune", 80), ("val", 100))  # cumulative percentages
@@ -26,7 +25,6 @@ class Example:
     paragraph: str  # paragraph id, unique across files
     split: str
     negative: str | None = None  # a retrieved paragraph of the same split without the answer
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def split_of(dataset: str, title: str) -> str:
@@ -77,9 +75,3 @@ def attach_negatives(examples: list[Example], paragraphs: dict[str, tuple[str, s
                     e.negative = text
                     break
 
-
-def sample(examples: list[Example], split: str, limit: int | None, seed: int) -> list[Example]:
-    chosen = [e for e in examples if e.split == split]
-    if limit and len(chosen) > limit:
-        chosen = random.Random(seed).sample(chosen, limit)
-    return chosen
