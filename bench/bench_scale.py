@@ -45,9 +45,9 @@ from bench_api import measure, questions_from_index, start_server, stored_vector
 
 from qa.answering import answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.documents import load_corpus  # noqa: E402
 from qa.index_build import build_index  # noqa: E402
 from qa.index_store import load_index  # noqa: E402
+from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.retrieval import lexical_max_df  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
 from qa.service import QAService  # noqa: E402

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import Settings  # noqa: E402
-from qa.documents import load_corpus  # noqa: E402
 from qa.embedding import Embedder  # noqa: E402
 from qa.index_build import build_index  # noqa: E402
 from qa.index_store import load_index  # noqa: E402
+from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
 
 

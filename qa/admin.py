@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, UploadFile
 
 from qa.config import Settings
-from qa.documents import SUFFIXES, UnreadableFile, decode
+from qa.ingest.corpus import SUFFIXES
+from qa.ingest.text import UnreadableFile, decode
 from qa.reindex import Reindexer
 
 _BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")

@@ -28,11 +28,11 @@ import numpy as np
 
 from qa.answering import answer_question
 from qa.config import Settings
-from qa.documents import read_document
 from qa.embedding import Embedder, e5_folder
 from qa.index import Index
 from qa.index_build import build_index
 from qa.index_store import IndexUnavailable, load_index
+from qa.ingest.corpus import read_document
 from qa.metrics import em_score, f1_score
 from qa.reader.data import split_of
 from qa.reader.runtime import load_reader

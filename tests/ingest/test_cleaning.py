@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from qa.cleaning import clean
-from qa.documents import read_document
+from qa.ingest.cleaning import clean
+from qa.ingest.corpus import read_document
 
-SEED = Path(__file__).resolve().parent.parent / "corpus"
+SEED = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def blocks(raw: str) -> list[tuple[str, str]]:

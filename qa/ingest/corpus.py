@@ -8,111 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
-from qa.cleaning import clean
+from qa.ingest.cleaning import clean
+from qa.ingest.html import html_to_text
+from qa.ingest.text import UnreadableFile, decode, markdown_to_text
 from qa.records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-
-
-class UnreadableFile(ValueError):
-    """The file is binary, empty or in no encoding we can decode."""
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name), trying encodings in the order Chinese files need."""
-    if not data.strip():
-        raise UnreadableFile("empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"broken UTF-16: {exc.reason}") from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        names: tuple[str, ...] = ("utf-8",)
-    else:
-        names = ("utf-8", "gb18030")
-    if b"\x00" in data[:8192]:
-        raise UnreadableFile("binary file (NUL bytes)")
-    for name in names:
-        try:
-            text = data.decode(name)
-        except UnicodeDecodeError:
-            continue
-        if _looks_like_text(text):
-            return text, name
-    raise UnreadableFile("not UTF-8, GB18030/GBK or UTF-16 text")
-
-
-def _looks_like_text(text: str) -> bool:
-    sample = text[:20000]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or 0xE000 <= ord(c) <= 0xF8FF)
-    return bad <= max(2, len(sample) // 100)
-
-
-class _VisibleText(HTMLParser):
-    """Visible text of an HTML page; block elements become line breaks, headings their own lines."""
-
-    SKIP = {"script", "style", "head", "noscript", "template", "svg"}
-    BLOCK = {"p", "div", "br", "li", "tr", "section", "article", "blockquote", "pre", "table",
-             "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "title", "hr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        if tag in self.SKIP:
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        if tag in self.SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data.strip()
-        if not self.skip:
-            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data) if "\n" in data else data)
-
-
-def html_to_text(html: str) -> tuple[str, str]:
-    parser = _VisibleText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", text)
-    return text.strip("\n"), parser.title
-
-
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
-_MD_MARKUP = re.compile(r"^\s{0,3}(?:[-*+]\s+|>\s?|\d+\.\s+)|\*\*|__|`{1,3}|^\s{0,3}(?:-{3,}|\*{3,})\s*$", re.M)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-
-
-def markdown_to_text(md: str) -> str:
-    """Markdown reduced to its words; headings are kept as their own lines."""
-    md = _MD_LINK.sub(r"\1", md)
-    md = _MD_HEADING.sub(lambda m: "\n", md)
-    return _MD_MARKUP.sub("", md)
 
 
 def read_document(path: Path, doc_id: str, max_bytes: int = 20_000_000) -> Document:

@@ -1,8 +1,8 @@
 from conftest import CORPUS
 
-from qa.chunking import ChunkerSettings, chunk_document
-from qa.cleaning import clean
-from qa.documents import read_document
+from qa.ingest.chunking import ChunkerSettings, chunk_document
+from qa.ingest.cleaning import clean
+from qa.ingest.corpus import read_document
 from qa.records import Document
 
 

@@ -3,7 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import UnreadableFile, decode, html_to_text, load_corpus, read_document
+from qa.ingest.corpus import load_corpus, read_document
+from qa.ingest.html import html_to_text
+from qa.ingest.text import UnreadableFile, decode
 
 TEXT = "朝阳市地区生产总值同比增长7%。\n凌源市实现77.6亿元。"
 
