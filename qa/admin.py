@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, UploadFile
 
 from qa.config import Settings
-from qa.ingest.corpus import SUFFIXES
-from qa.ingest.text import UnreadableFile, decode
+from qa.ingest.corpus import read_document
+from qa.ingest.extract import UnreadableFile
+from qa.ingest.formats import SUFFIXES
 from qa.reindex import Reindexer
 
 _BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")
@@ -46,6 +47,20 @@ def safe_name(filename: str) -> str:
     if Path(name).suffix.lower() not in SUFFIXES:
         raise HTTPException(415, f"只接受 {', '.join(sorted(SUFFIXES))} 文件。 / Unsupported file type.")
     return name
+
+
+def check_readable(name: str, data: bytes, max_bytes: int) -> None:
+    """Refuse an upload its reader cannot read (encrypted PDF, a .docx that is not one, an empty
+    sheet, a scan without the OCR extra) before it reaches the corpus."""
+    with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
+        path = Path(tmp) / ("upload" + Path(name).suffix.lower())
+        path.write_bytes(data)
+        try:
+            read_document(path, name, max_bytes)
+        except UnreadableFile as exc:
+            raise HTTPException(422, f"无法读取该文件：{exc} / Unreadable file: {exc}") from exc
+        except Exception as exc:  # a reader library's own error on a malformed file
+            raise HTTPException(422, f"无法读取该文件：{type(exc).__name__} / Unreadable file: {exc}") from exc
 
 
 def _inside(corpus: Path, rel: str) -> Path:
@@ -84,10 +99,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
         data = file.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"文件超过 {settings.max_upload_bytes} 字节。 / File too large.")
-        try:
-            decode(data)
-        except UnreadableFile as exc:
-            raise HTTPException(422, f"无法读取该文件：{exc} / Unreadable file: {exc}") from exc
+        check_readable(name, data, settings.max_file_bytes)
         corpus = settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
         dest = _inside(corpus, name)

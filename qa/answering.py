@@ -45,6 +45,8 @@ class Citation:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    page: int | None = None  # 1-based page of a PDF or slide of a deck
+    location: str | None = None  # "第3页", "Sheet1 第12行", or the heading path
 
 
 @dataclass
@@ -170,6 +172,18 @@ def _citations(index: Index, hits: list[Hit], top_k: int, best: Pick, sentence: 
         else:
             first = split_sentences(chunk.text)
             highlight, answer_hl = ([first[0].start, first[0].end] if first else [0, len(chunk.text)]), None
+        page, location = _place(index, chunk, highlight[0])
         out.append(Citation(chunk.doc_id, chunk.title, chunk.start, chunk.end, chunk.text, highlight,
-                            answer_hl, round(float(hit.score), 6), hit.dense_rank, hit.lexical_rank))
+                            answer_hl, round(float(hit.score), 6), hit.dense_rank, hit.lexical_rank,
+                            page, location))
     return out
+
+
+def _place(index: Index, chunk: Chunk, offset: int) -> tuple[int | None, str | None]:
+    """Page and location label of the chunk's character at ``offset`` (the cited sentence's
+    start, so a chunk across a page break cites the page its sentence is on)."""
+    doc = index.documents[chunk.doc_id] if chunk.doc_id in index.documents else None
+    place = doc.place_at(chunk.start + offset) if doc is not None else None
+    if place is not None:
+        return place.page, place.label
+    return None, " › ".join(chunk.heading_path) or None

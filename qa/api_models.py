@@ -20,7 +20,11 @@ class CitationOut(BaseModel):
     highlight: list[int] = Field(..., description="[start, end] of the supporting sentence inside the excerpt")
     answer_highlight: list[int] | None = Field(None, description="[start, end] of the answer inside the excerpt")
     score: float
-    url: str = Field(..., description="the document view, scrolled to this excerpt")
+    page: int | None = Field(None, description="1-based page of a PDF, slide number of a PPTX; null for "
+                             "formats without pages")
+    location: str | None = Field(None, description='short Chinese label of where the excerpt is: "第3页", '
+                                 '"第2张幻灯片", "Sheet1 第12行", or the heading path (DOCX, Markdown)')
+    url: str = Field(..., description="the document view, scrolled to this excerpt (for a PDF, open at its page)")
 
 
 class AskResponse(BaseModel):

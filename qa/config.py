@@ -44,7 +44,7 @@ class Settings:
 
     chunk_chars: int = 220
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
-    max_file_bytes: int = 20_000_000
+    max_file_bytes: int = 100_000_000  # scanned PDFs and slide decks run to tens of MB
 
     lexical_tokenizer: str = "char"  # "char" (unigrams+bigrams) or "jieba"
     # From ann_threshold chunks on, BM25 leaves out query tokens found in more than this share
@@ -84,7 +84,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     admin_token: str = ""
-    max_upload_bytes: int = 5_000_000
+    max_upload_bytes: int = 50_000_000
     watch_interval: float = 2.0
 
     @property

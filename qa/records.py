@@ -6,6 +6,7 @@ document view shows), so a citation can be checked with ``text[start:end]``.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +20,16 @@ class Block:
     end: int
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where the document text from ``start`` on (to the next place) sits in its file, so a
+    citation can say "第3页" or "Sheet1 第12行" and a PDF view can open at the page."""
+
+    start: int
+    page: int | None  # 1-based page of a PDF, slide of a deck; None where a format has no pages
+    label: str  # short Chinese label: "第3页", "第2张幻灯片", "Sheet1 第12行"
+
+
 @dataclass
 class Document:
     doc_id: str  # path relative to the corpus, with "/" separators
@@ -27,7 +38,13 @@ class Document:
     sha256: str  # of ``text``
     blocks: list[Block] = field(default_factory=list)
     source_offsets: list[int] = field(default_factory=list)  # text index -> raw file index
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # of a text file; the format ("pdf", "docx", …) for the others
+    places: list[Place] = field(default_factory=list)  # sorted by start; empty for plain text
+
+    def place_at(self, offset: int) -> Place | None:
+        """The place that holds the character at ``offset``."""
+        i = bisect.bisect_right([p.start for p in self.places], offset) - 1
+        return self.places[i] if i >= 0 else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.lexical import LexicalIndex
-from qa.records import Block, Chunk, Document
+from qa.records import Block, Chunk, Document, Place
 from qa.tables import Table, load_array, write_table
 
 FILES = ("segment.json", "doc_ids.json", "documents.jsonl", "documents.idx.npy", "doc_sha.npy", "doc_stat.npy",
@@ -65,7 +65,8 @@ def write_segment(root: Path, data: SegmentData) -> str:
         docs = data.documents
         write_table(tmp / "documents.jsonl", ({"doc_id": d.doc_id, "title": d.title, "sha256": d.sha256,
                                                 "encoding": d.encoding, "text": d.text,
-                                                "blocks": [[b.kind, b.start, b.end] for b in d.blocks]}
+                                                "blocks": [[b.kind, b.start, b.end] for b in d.blocks],
+                                                "places": [[p.start, p.page, p.label] for p in d.places]}
                                                for d in docs))
         (tmp / "doc_ids.json").write_text(json.dumps([d.doc_id for d in docs], ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "doc_sha.npy", np.array([d.sha256 for d in docs], dtype="S64").reshape(-1))
@@ -157,7 +158,8 @@ class Segment:
     def _document(self, d: int) -> Document:
         rec = self.doc_table[d]
         return Document(doc_id=rec["doc_id"], title=rec["title"], text=rec["text"], sha256=rec["sha256"],
-                        blocks=[Block(*b) for b in rec["blocks"]], encoding=rec["encoding"])
+                        blocks=[Block(*b) for b in rec["blocks"]], encoding=rec["encoding"],
+                        places=[Place(*p) for p in rec.get("places", [])])
 
     def chunk(self, c: int, chunk_id: int) -> Chunk:
         return Chunk.from_json({**self.chunk_table[c], "chunk_id": chunk_id})

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -25,11 +25,21 @@ from qa.answering import Answer
 from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
 from qa.config import Settings
 from qa.index_store import IndexUnavailable
+from qa.ingest.extract import UnreadableFile
+from qa.ingest.pdf import render_page
 from qa.reader.evidence import warm_up
 from qa.reader.model import ReaderError
 from qa.reindex import CorpusWatcher, Reindexer
 from qa.service import QAService
-from qa.web_pages import doc_url, document_blocks, example_questions, excerpt_segments
+from qa.web_pages import (
+    doc_url,
+    document_blocks,
+    example_questions,
+    excerpt_segments,
+    location_label,
+    pdf_page,
+    source_file,
+)
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -59,7 +69,9 @@ def _check_question(question: str, settings: Settings) -> str:
 def _citations(answer: Answer) -> list[CitationOut]:
     return [CitationOut(doc_id=c.doc_id, title=c.title, start=c.start, end=c.end, excerpt=c.excerpt,
                         highlight=c.highlight, answer_highlight=c.answer_highlight, score=c.score,
-                        url=doc_url(c.doc_id, c.start, c.end)) for c in answer.citations]
+                        page=c.page, location=c.location,
+                        url=doc_url(c.doc_id, c.start, c.end, c.page, c.highlight, c.answer_highlight))
+            for c in answer.citations]
 
 
 def create_app(settings: Settings, service: QAService | None = None, watch: bool = False) -> FastAPI:
@@ -180,7 +192,10 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
 
     @app.get("/documents/{doc_id:path}", response_class=HTMLResponse,
              responses={404: {"model": ErrorResponse}})
-    def document(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
+    def document(request: Request, doc_id: str, start: int | None = None, end: int | None = None,
+                 page: int | None = None, sentence: str | None = None, answer: str | None = None) -> HTMLResponse:
+        """``page`` opens a PDF at that page; ``sentence`` and ``answer`` ("start-end", document
+        offsets) are boxed on the page image."""
         index = ready_index()
         if doc_id not in index.documents:
             raise HTTPException(status_code=404, detail=ERRORS["no_doc"])
@@ -188,7 +203,22 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         if start is not None and end is not None and not (0 <= start < end <= len(doc.text)):
             start = end = None
         return templates.TemplateResponse(request, "document.html", {
-            "doc": doc, "blocks": document_blocks(index, doc_id, start, end), "highlighted": start is not None})
+            "doc": doc, "blocks": document_blocks(index, doc_id, start, end), "highlighted": start is not None,
+            "location": location_label(doc, start, sentence),
+            "pdf": pdf_page(settings.corpus_dir, doc, page, start, sentence, answer)})
+
+    @app.get("/page-images/{page}/{doc_id:path}", response_class=Response, include_in_schema=False,
+             responses={200: {"content": {"image/png": {}}}})
+    def page_image(page: int, doc_id: str) -> Response:
+        index = ready_index()
+        path = source_file(settings.corpus_dir, doc_id) if doc_id in index.documents else None
+        if path is None or path.suffix.lower() != ".pdf":
+            raise HTTPException(status_code=404, detail=ERRORS["no_doc"])
+        try:
+            png = render_page(path, page)
+        except UnreadableFile as exc:
+            raise HTTPException(status_code=404, detail=f"{ERRORS['no_doc']} ({exc})") from exc
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
 
     return app
 

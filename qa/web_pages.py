@@ -7,17 +7,30 @@ document text is never inserted into a page as markup.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 from qa.index import Index
+from qa.ingest.extract import UnreadableFile
+from qa.ingest.pdf import find_boxes, open_pdf
+from qa.records import Document
 
 Segment = tuple[str, str]
 
 
-def doc_url(doc_id: str, start: int | None = None, end: int | None = None) -> str:
+def doc_url(doc_id: str, start: int | None = None, end: int | None = None, page: int | None = None,
+            sentence: list[int] | None = None, answer: list[int] | None = None) -> str:
+    """The document view at an excerpt, with the cited sentence and answer (excerpt offsets);
+    with ``page`` (a PDF's), at that page, the sentence and answer boxed on its image."""
     url = "/documents/" + quote(doc_id)
     if start is not None and end is not None:
-        url += f"?start={start}&end={end}#hl"
+        url += f"?start={start}&end={end}"
+        if page is not None:
+            url += f"&page={page}"
+        for name, span in (("sentence", sentence), ("answer", answer)):
+            if span:
+                url += f"&{name}={start + span[0]}-{start + span[1]}"
+        url += "#hl"
     return url
 
 
@@ -57,6 +70,59 @@ def document_blocks(index: Index, doc_id: str, start: int | None, end: int | Non
             blk["anchor"] = True
             break
     return blocks
+
+
+def source_file(corpus: Path, doc_id: str) -> Path | None:
+    """The document's file in the corpus folder, if it is still there (and inside the folder)."""
+    root = corpus.resolve()
+    path = (root / doc_id).resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
+def page_image_url(doc_id: str, page: int) -> str:
+    return f"/page-images/{page}/{quote(doc_id)}"
+
+
+def _span(value: str | None, limit: int) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d+)-(\d+)", value or "")
+    if not m:
+        return None
+    a, b = int(m.group(1)), int(m.group(2))
+    return (a, b) if 0 <= a < b <= limit else None
+
+
+def pdf_page(corpus: Path, doc: Document, page: int | None, start: int | None,
+             sentence: str | None, answer: str | None) -> dict[str, object] | None:
+    """What the view of a PDF shows beside its text: one page as an image, the cited sentence
+    and answer boxed on it. None for other formats, or when the file is gone or unreadable."""
+    path = source_file(corpus, doc.doc_id) if doc.encoding == "pdf" else None
+    if path is None:
+        return None
+    try:
+        pdf = open_pdf(path)
+        pages = len(pdf)
+        pdf.close()
+    except UnreadableFile:
+        return None
+    if page is None or not 1 <= page <= pages:
+        place = doc.place_at(start) if start is not None else None
+        page = place.page if place is not None and place.page else 1
+    boxes = []
+    for cls, span in (("sentence", _span(sentence, len(doc.text))), ("answer", _span(answer, len(doc.text)))):
+        if span:
+            for x, y, w, h in find_boxes(path, page, doc.text[span[0]:span[1]]):
+                boxes.append({"cls": cls, "style": f"left:{x * 100:.2f}%;top:{y * 100:.2f}%;"
+                                                   f"width:{w * 100:.2f}%;height:{h * 100:.2f}%"})
+    return {"page": page, "pages": pages, "image": page_image_url(doc.doc_id, page), "boxes": boxes,
+            "prev": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None}
+
+
+def location_label(doc: Document, offset: int | None, sentence: str | None = None) -> str | None:
+    """The label of the cited sentence's place (else the excerpt's)."""
+    span = _span(sentence, len(doc.text))
+    offset = span[0] if span else offset
+    place = doc.place_at(offset) if offset is not None else None
+    return place.label if place is not None else None
 
 
 # A number with what follows it ("77.6亿元", "48.6%"): the example question asks for it.

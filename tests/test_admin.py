@@ -166,15 +166,15 @@ def test_failed_build_keeps_the_old_index_serving(app_client, monkeypatch, cause
 
 
 def test_a_file_that_breaks_the_parser_is_reported_and_the_rest_indexed(app_client, monkeypatch):
-    import qa.ingest.corpus
+    import qa.ingest.extract
 
-    real = qa.ingest.corpus.clean
+    real = qa.ingest.extract.clean
 
     def fragile(raw):
         if "触发解析错误" in raw:
             raise ValueError("parser bug")
         return real(raw)
-    monkeypatch.setattr(qa.ingest.corpus, "clean", fragile)
+    monkeypatch.setattr(qa.ingest.extract, "clean", fragile)
     corpus = app_client.app.state.service.settings.corpus_dir
     (corpus / "bad.txt").write_text("触发解析错误的文件。", encoding="utf-8")
     (corpus / "水库.txt").write_text(FACT, encoding="utf-8")

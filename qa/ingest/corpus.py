@@ -1,4 +1,4 @@
-"""Reading a corpus folder: decoding files as Chinese files really arrive, and extracting text.
+"""Reading a corpus folder: every file its format's reader (``formats``) reads, then cleaned.
 
 A file that cannot be read never stops a build: it is reported as skipped, with the reason,
 and the rest of the corpus goes on.
@@ -6,42 +6,27 @@ and the rest of the corpus goes on.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from qa.ingest.cleaning import clean
-from qa.ingest.html import html_to_text
-from qa.ingest.text import UnreadableFile, decode, markdown_to_text
+from qa.ingest.extract import UnreadableFile, assemble
+from qa.ingest.formats import READERS, SUFFIXES
 from qa.records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-
-
-def read_document(path: Path, doc_id: str, max_bytes: int = 20_000_000) -> Document:
+def read_document(path: Path, doc_id: str, max_bytes: int = 100_000_000) -> Document:
     size = path.stat().st_size
     if size > max_bytes:
         raise UnreadableFile(f"file is {size} bytes, over the limit of {max_bytes}")
-    raw, encoding = decode(path.read_bytes())
-    html_title = ""
-    suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        raw, html_title = html_to_text(raw)
-    elif suffix in (".md", ".markdown"):
-        raw = markdown_to_text(raw)
-    text, blocks, offsets = clean(raw)
-    if not text.strip():
-        raise UnreadableFile("no text after cleaning")
-    title = html_title
-    if not title:
-        first = blocks[0] if blocks else None
-        title = text[first.start:first.end] if first and first.kind == "heading" else path.stem
-    return Document(doc_id=doc_id, title=title[:120], text=text,
-                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    blocks=blocks, source_offsets=offsets, encoding=encoding)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UnreadableFile(f"unsupported file type {path.suffix!r}")
+    extract = reader(path)
+    for note in extract.notes:
+        log.info("%s: %s", doc_id, note)
+    return assemble(doc_id, extract, path.stem)
 
 
 def corpus_files(corpus_dir: Path) -> Iterator[tuple[Path, str]]:
@@ -102,7 +87,7 @@ def read_or_skip(path: Path, doc_id: str, max_bytes: int, keep_offsets: bool = F
     return doc
 
 
-def load_corpus(corpus_dir: Path, max_bytes: int = 20_000_000,
+def load_corpus(corpus_dir: Path, max_bytes: int = 100_000_000,
                 on_file: Callable[[int, int], None] | None = None) -> tuple[list[Document], list[SkippedFile]]:
     """Read every document; ``on_file(done, total)`` reports progress."""
     if not corpus_dir.is_dir():

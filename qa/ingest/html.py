@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+
+from qa.ingest.extract import Extract
+from qa.ingest.text import decode
 
 
 class _VisibleText(HTMLParser):
@@ -50,3 +54,9 @@ def html_to_text(html: str) -> tuple[str, str]:
     text = "".join(parser.parts)
     text = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", text)
     return text.strip("\n"), parser.title
+
+
+def read_html(path: Path) -> Extract:
+    raw, encoding = decode(path.read_bytes())
+    text, title = html_to_text(raw)
+    return Extract(raw=text, title=title, encoding=encoding)

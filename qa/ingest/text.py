@@ -4,10 +4,9 @@ UTF-16) and Markdown reduced to its words."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-
-class UnreadableFile(ValueError):
-    """The file is binary, empty or in no encoding we can decode."""
+from qa.ingest.extract import Extract, UnreadableFile
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -52,3 +51,13 @@ def markdown_to_text(md: str) -> str:
     md = _MD_LINK.sub(r"\1", md)
     md = _MD_HEADING.sub(lambda m: "\n", md)
     return _MD_MARKUP.sub("", md)
+
+
+def read_text(path: Path) -> Extract:
+    raw, encoding = decode(path.read_bytes())
+    return Extract(raw=raw, encoding=encoding)
+
+
+def read_markdown(path: Path) -> Extract:
+    raw, encoding = decode(path.read_bytes())
+    return Extract(raw=markdown_to_text(raw), encoding=encoding)

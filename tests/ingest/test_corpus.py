@@ -31,12 +31,13 @@ def test_binary_empty_and_undecodable_files_are_skipped_with_a_warning(tmp_path:
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (tmp_path / "empty.md").write_bytes(b"   \n")
     (tmp_path / "noise.txt").write_bytes(bytes([0x81, 0x20, 0xFF, 0xFE, 0x80]) * 50)
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a supported type: not even tried
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")  # a PDF with nothing after its header
+    (tmp_path / "app.exe").write_bytes(b"MZ\x00")  # not a supported type: not even tried
     with caplog.at_level(logging.WARNING):
         docs, skipped = load_corpus(tmp_path)
     assert [d.doc_id for d in docs] == ["good.txt"]
-    assert sorted(s.path for s in skipped) == ["empty.md", "image.txt", "noise.txt"]
-    for name in ("empty.md", "image.txt", "noise.txt"):
+    assert sorted(s.path for s in skipped) == ["empty.md", "image.txt", "noise.txt", "notes.pdf"]
+    for name in ("empty.md", "image.txt", "noise.txt", "notes.pdf"):
         assert name in caplog.text
 
 

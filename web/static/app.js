@@ -64,7 +64,8 @@
       t.appendChild(document.createTextNode(" " + c.title));
       li.appendChild(t);
       li.appendChild(excerpt(c));
-      var a = el("a", "source-link", "查看原文 · " + c.doc_id + " · 第 " + c.start + "–" + c.end + " 字");
+      var a = el("a", "source-link", "查看原文 · " + c.doc_id + " · " +
+        (c.location ? c.location : "第 " + c.start + "–" + c.end + " 字"));
       a.href = c.url;
       li.appendChild(a);
       ol.appendChild(li);
