@@ -107,9 +107,12 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
     return out
 
 
-def join(par: list[Line]) -> str:
-    text = ""
+def join(par: list[Line]) -> tuple[str, list[int]]:
+    """A paragraph's text, and where each of its lines begins in it."""
+    text, starts = "", []
     for ln in par:
         t = ln.text.strip()
-        text += (_joiner(text, t) if text else "") + t
-    return text
+        text += _joiner(text, t) if text else ""
+        starts.append(len(text))
+        text += t
+    return text, starts

@@ -74,7 +74,7 @@ def read_image(path: Path) -> Extract:
         if len(frames) > 1:
             marks.append(Mark(len(raw), n, f"第{n}页"))
         for par in paragraphs(lines):
-            raw += join(par) + "\n\n"
+            raw += join(par)[0] + "\n\n"
     if not raw.strip():
         raise UnreadableFile("OCR found no text in the image")
     return Extract(raw=raw, marks=marks, encoding="ocr", notes=[f"OCR of {len(frames)} page(s)"])

@@ -6,6 +6,7 @@ The title is the first heading: the metadata title of real PDFs is too often "Mi
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,12 @@ def read_pdf(path: Path) -> Extract:
                 lines = with_tables(path, n + 1, lines)
             if not lines:
                 scans.append(n + 1)
-                if ocr.available():
-                    lines = ocr.ocr_lines(page.render(scale=OCR_SCALE).to_pil(), n + 1)
+                if ocr.available():  # pixels back to points, as the text pages' lines are
+                    lines = [replace(ln, x0=ln.x0 / OCR_SCALE, x1=ln.x1 / OCR_SCALE, y0=ln.y0 / OCR_SCALE,
+                                     y1=ln.y1 / OCR_SCALE)
+                             for ln in ocr.ocr_lines(page.render(scale=OCR_SCALE).to_pil(), n + 1)]
             pages.append(lines)
-            heights.append(page.get_height() * (OCR_SCALE if n + 1 in scans else 1.0))
+            heights.append(page.get_height())
             page.close()
     finally:
         pdf.close()
@@ -81,15 +84,12 @@ def read_pdf(path: Path) -> Extract:
     raw, marks = "", []
     page_seen = 0
     for par in paragraphs([ln for lines in drop_running(pages, heights) for ln in lines]):
-        start = len(raw)
-        for ln in par:
-            if ln.page != page_seen:  # a page begins in this paragraph: find where
-                at = raw.find(ln.text.strip()[:8], start) if ln is not par[0] else start
-                marks.append(Mark(at if at >= 0 else start, ln.page, f"第{ln.page}页"))
+        text, starts = join(par)
+        for ln, at in zip(par, starts):
+            if ln.page != page_seen:  # a page begins here, maybe inside a paragraph
+                marks.append(Mark(len(raw) + at, ln.page, f"第{ln.page}页"))
                 page_seen = ln.page
-            if ln is par[0]:
-                raw += join(par)
-        raw += "\n\n"
+        raw += text + "\n\n"
     notes = [f"OCR of pages {scans}"] if scans and ocr.available() else []
     return Extract(raw=raw, marks=marks, encoding="pdf", notes=notes)
 

@@ -157,3 +157,21 @@ def test_unreadable_files_say_why(tmp_path, name, write, reason):
     docs, skipped = load_corpus(tmp_path)
     assert [d.doc_id for d in docs] == ["ok.txt"]
     assert len(skipped) == 1 and skipped[0].path == name and reason in skipped[0].reason
+
+
+def test_pdf_with_a_text_page_and_a_scanned_page(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "mixed.pdf"), pagesize=A4)
+    c.setFont(samples._reportlab_font(), 12)
+    c.drawString(72, 760, "第一页有文字层：青川县共有六个乡镇。")
+    c.showPage()
+    c.drawImage(ImageReader(samples.scan_image()), 0, 300, width=A4[0], height=A4[0] * 900 / 1240)
+    c.showPage()
+    c.save()
+    doc = read_document(tmp_path / "mixed.pdf", "mixed.pdf")
+    assert "青川县共有六个乡镇" in doc.text and "文化路18号" in doc.text
+    assert doc.place_at(doc.text.index("六个乡镇")).page == 1
+    assert doc.place_at(doc.text.index("文化路18号")).page == 2

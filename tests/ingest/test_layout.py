@@ -11,21 +11,21 @@ def line(text, x0=50, x1=300, y=100, page=1):
 def test_lines_that_run_to_the_edge_are_joined_without_spaces():
     lines = [line("全县地区生产总值达到386.5亿元，比", y=100), line("上年增长6.2%。城镇居民人均可支配", y=118),
              line("收入达到45210元。", x1=150, y=136), line("工业经济稳中有进。", x0=74, y=154)]
-    pars = [join(p) for p in paragraphs(lines)]
+    pars = [join(p)[0] for p in paragraphs(lines)]
     assert pars == ["全县地区生产总值达到386.5亿元，比上年增长6.2%。城镇居民人均可支配收入达到45210元。", "工业经济稳中有进。"]
 
 
 def test_latin_words_keep_their_space_and_headings_stand_alone():
     lines = [line("一、总体要求", x1=120, y=100), line("the annual report of", y=118), line("the county。", x1=120, y=136),
              line("（一）主要目标", x1=120, y=154), line("第二章 保障措施", x1=120, y=172)]
-    assert [join(p) for p in paragraphs(lines)] == ["一、总体要求", "the annual report of the county。", "（一）主要目标",
+    assert [join(p)[0] for p in paragraphs(lines)] == ["一、总体要求", "the annual report of the county。", "（一）主要目标",
                                                    "第二章 保障措施"]
 
 
 def test_a_paragraph_goes_on_across_a_page_break_but_not_after_a_short_line():
     lines = [line("第一页最后一行写满到了右边，", y=500, page=1), line("第二页接着写完这一句。", x1=200, y=60, page=2),
              line("新的一段。", y=80, page=2, x0=74)]
-    assert [join(p) for p in paragraphs(lines)] == ["第一页最后一行写满到了右边，第二页接着写完这一句。", "新的一段。"]
+    assert [join(p)[0] for p in paragraphs(lines)] == ["第一页最后一行写满到了右边，第二页接着写完这一句。", "新的一段。"]
 
 
 def test_running_header_footer_and_page_numbers_are_dropped():
