@@ -26,6 +26,7 @@ from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, Er
 from qa.config import Settings
 from qa.index_store import IndexUnavailable
 from qa.ingest.extract import UnreadableFile
+from qa.ingest.formats import SUFFIXES
 from qa.ingest.pdf import render_page
 from qa.reader.evidence import warm_up
 from qa.reader.model import ReaderError
@@ -187,7 +188,8 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         docs = [DocumentInfo(doc_id=d.doc_id, title=d.title, chars=len(d.text), url=doc_url(d.doc_id))
                 for d in index.documents.values()]
         if "text/html" in request.headers.get("accept", ""):
-            return templates.TemplateResponse(request, "documents.html", {"docs": docs})
+            return templates.TemplateResponse(request, "documents.html", {
+                "docs": docs, "accept": ",".join(sorted(SUFFIXES))})
         return docs
 
     @app.get("/documents/{doc_id:path}", response_class=HTMLResponse,

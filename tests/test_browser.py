@@ -18,6 +18,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 QUESTION = "凌源市截至6月末地区生产总值是多少？"
+TOKEN = "browser-token-0123456789"
 
 
 def free_port() -> int:
@@ -27,10 +28,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(base_settings, seed_index):
+def server(base_settings, seed_index, tmp_path_factory):
+    """On copies of the seed corpus and index, with an admin token: the upload test adds a file."""
+    work = tmp_path_factory.mktemp("browser")
+    shutil.copytree(base_settings.corpus_dir, work / "corpus")
+    shutil.copytree(base_settings.index_path, work / "idx", symlinks=True)
     port = free_port()
-    env = {**os.environ, "QA_CORPUS_DIR": str(base_settings.corpus_dir), "QA_INDEX_DIR": str(base_settings.index_path),
-           "QA_CACHE_DIR": str(base_settings.cache_dir)}
+    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "idx"),
+           "QA_CACHE_DIR": str(base_settings.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -132,3 +137,25 @@ def test_form_works_without_javascript(server, browser):
     assert page.locator(".source mark.hl").count() >= 1
     shot(page, "chat-no-js.png")
     context.close()
+
+
+def test_upload_a_spreadsheet_from_the_documents_page(server, browser, tmp_path):
+    import samples
+
+    samples.write_xlsx(tmp_path / "towns.xlsx")
+    page = browser.new_page()
+    page.goto(server + "/documents")
+    page.click("summary")
+    page.set_input_files("input[name=file]", {"name": "towns.xlsx", "buffer": (tmp_path / "towns.xlsx").read_bytes(),
+                                              "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    page.fill("input[name=token]", "wrong-token")
+    page.click("#upload-send")
+    page.wait_for_function("document.getElementById('upload-status').textContent.includes('403')")
+    page.fill("input[name=token]", TOKEN)
+    page.click("#upload-send")
+    page.wait_for_selector(".doc-list >> text=towns.xlsx", timeout=60000)  # the list, reloaded after the update
+    shot(page, "upload.png")
+    body = json.loads(urllib.request.urlopen(urllib.request.Request(
+        server + "/ask", data=json.dumps({"question": "云岭镇常住人口有多少人？"}).encode(),
+        headers={"Content-Type": "application/json"})).read())
+    assert body["answer"] == "23800" and body["citations"][0]["location"] == "乡镇 第3行"
