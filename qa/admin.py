@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query, UploadFile
+from fastapi.responses import PlainTextResponse, Response
 
 from qa.config import Settings
+from qa.feedback import FeedbackStore
 from qa.ingest.corpus import read_document
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.formats import SUFFIXES
@@ -110,6 +112,15 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
             f.write(data)
         os.replace(tmp, dest)
         return {"doc_id": name, "bytes": len(data), **started("upload", queue=True, wait=wait, paths=[name])}
+
+    @router.get("/feedback", response_class=PlainTextResponse,
+                responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}})
+    def export_feedback(format: str = Query("jsonl", pattern="^(jsonl|csv)$",
+                                            description="jsonl (one JSON object a line) or csv")) -> Response:
+        body = FeedbackStore(settings.index_path / "feedback.sqlite3").export(format)
+        media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+        return Response(body, media_type=f"{media}; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="feedback.{format}"'})
 
     @router.delete("/documents/{doc_id:path}", status_code=202)
     def delete(doc_id: str, wait: bool = Query(False)) -> dict[str, Any]:

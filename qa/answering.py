@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.followup import Turn, index_salience, resolve
 from qa.index import Index
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
@@ -31,6 +32,9 @@ NO_ANSWER = "文档中没有找到相关答案。"
 # A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
 # spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
 RETRIEVAL_WEIGHT = 4.0
+# A follow-up's standalone form is kept unless the question as asked is read with this much more
+# confidence; fitted on the tune part (bench/bench_conversation.py --split tune).
+FOLLOWUP_MARGIN = 0.0
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     passages_read: int = 0
     missing: list[str] = field(default_factory=list)  # names of the question absent from what was read
+    resolved_question: str = ""  # the standalone question used (``question`` unless history filled it in)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,19 +117,39 @@ def missing_in(question: str, index: Index, chunks: list[Chunk]) -> list[str]:
 
 def answer_question(index: Index, embedder: Embedder, reader: Reader, question: str, settings: Settings,
                     top_k: int | None = None, within: np.ndarray | None = None,
-                    qvec: np.ndarray | None = None, passages: int | None = None) -> Answer:
-    """``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
+                    qvec: np.ndarray | None = None, passages: int | None = None,
+                    history: list[Turn] | None = None) -> Answer:
+    """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
+    standalone from them (``qa.followup``); when that changed the question, both forms are
+    read and the standalone one is kept unless the question as asked is read with more
+    confidence by over ``FOLLOWUP_MARGIN`` (then it named its own subject, and the conversation
+    moved on). ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
+    if history:
+        t = time.perf_counter()
+        resolved = resolve(question, history, index_salience(index)).question
+        if resolved != question:
+            alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
+            carried = _answer(index, embedder, reader, question, resolved, settings, top_k, within, None, passages)
+            best = alone if alone.confidence > carried.confidence + FOLLOWUP_MARGIN else carried
+            best.timings_ms["total"] = _ms(t, time.perf_counter())
+            return best
+    return _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
+
+
+def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, asked: str, settings: Settings,
+            top_k: int | None, within: np.ndarray | None, qvec: np.ndarray | None, passages: int | None) -> Answer:
+    """The answer to ``asked`` (``question`` made standalone, or itself)."""
     top_k = top_k or settings.top_k
     passages = passages or settings.reader_passages
     t0 = time.perf_counter()
-    qvec = embedder.query(question) if qvec is None else qvec
+    qvec = embedder.query(asked) if qvec is None else qvec
     t1 = time.perf_counter()
-    hits = retrieve(index, question, qvec, settings, k=max(top_k, passages), within=within)
+    hits = retrieve(index, asked, qvec, settings, k=max(top_k, passages), within=within)
     t2 = time.perf_counter()
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
-                    confidence=0.0, question_type=question_type(question), message=NO_ANSWER)
-    picks, read, result.missing = read_hits(reader, question, index, hits, settings, passages) if hits else ([], [], [])
+                    confidence=0.0, question_type=question_type(asked), message=NO_ANSWER, resolved_question=asked)
+    picks, read, result.missing = read_hits(reader, asked, index, hits, settings, passages) if hits else ([], [], [])
     t3 = time.perf_counter()
     result.passages_read = len(read)
     if picks:

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+MAX_HISTORY = 50
+
+
+class HistoryTurn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2000, description="an earlier question")
+    answer: str | None = Field(None, max_length=10000, description="the answer it got, or null")
+
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a turn's question is empty")
+        return v
 
 
 class AskRequest(BaseModel):
     question: str = Field(..., description="问题 (1–500 characters by default)",
                           examples=["凌源市地区生产总值是多少？"])
     top_k: int = Field(5, ge=1, le=20, description="how many source excerpts to cite (1–20)")
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                       description="earlier turns of the conversation, oldest first (at most 50; "
+                                                   "the last 10 are used): a follow-up is resolved from them")
 
 
 class CitationOut(BaseModel):
@@ -29,6 +48,8 @@ class CitationOut(BaseModel):
 
 class AskResponse(BaseModel):
     status: str = Field(..., description="answered or no_answer")
+    resolved_question: str = Field(..., description="the standalone question actually used: equal to `question` "
+                                                    "unless the history filled in what it refers to")
     answer: str | None
     sentence: str | None
     confidence: float
@@ -58,3 +79,18 @@ class DocumentInfo(BaseModel):
     title: str
     chars: int
     url: str
+
+
+class FeedbackIn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2000)
+    resolved_question: str | None = Field(None, max_length=2000)
+    answer: str | None = Field(None, max_length=10000)
+    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=20,
+                                            description="the citations shown with the answer (as /ask gave them)")
+    verdict: Literal["up", "down"] = Field(..., description="👍 up or 👎 down")
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    status: str = "recorded"

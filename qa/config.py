@@ -85,6 +85,7 @@ class Settings:
     port: int = 8000
     admin_token: str = ""
     max_upload_bytes: int = 50_000_000
+    log_questions: bool = False  # QA_LOG_QUESTIONS=1: asked questions go to the log (off: they may be private)
     watch_interval: float = 2.0
 
     @property
@@ -127,6 +128,10 @@ def _parse(name: str, typ: object, raw: str) -> object:
     try:
         if "Path" in t:
             return Path(raw) if raw else None
+        if t.startswith("bool"):
+            if raw.strip().lower() not in ("0", "1", "true", "false", "yes", "no", ""):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("1", "true", "yes")
         if t.startswith("int"):
             return int(raw)
         if t.startswith("float"):

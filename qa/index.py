@@ -164,6 +164,12 @@ class Index:
               for t in set(tokens)}
         return {t: v for t, v in df.items() if v > 0}, n
 
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 IDF of lexical tokens over the whole index; a token no chunk holds gets the
+        IDF of the rarest."""
+        df, n = self._df(tokens)
+        return {t: float(idf_of(np.float64(df.get(t, 0.0)), n)) for t in set(tokens)}
+
     def lexical_search(self, question: str, k: int, within: np.ndarray | None = None, max_df: float = 1.0
                        ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` chunks by BM25. Tokens found in more than ``max_df`` of the chunks are left

@@ -22,12 +22,26 @@ from starlette.concurrency import run_in_threadpool
 
 from qa.admin import admin_router
 from qa.answering import Answer
-from qa.api_models import AskRequest, AskResponse, CitationOut, DocumentInfo, ErrorResponse, Health
+from qa.api_models import (
+    MAX_HISTORY,
+    AskRequest,
+    AskResponse,
+    CitationOut,
+    DocumentInfo,
+    ErrorResponse,
+    FeedbackIn,
+    FeedbackOut,
+    Health,
+    HistoryTurn,
+)
 from qa.config import Settings
+from qa.feedback import FeedbackStore
+from qa.followup import Turn
 from qa.index_store import IndexUnavailable
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.formats import SUFFIXES
 from qa.ingest.pdf import render_page
+from qa.openai_api import openai_router
 from qa.reader.evidence import warm_up
 from qa.reader.model import ReaderError
 from qa.reindex import CorpusWatcher, Reindexer
@@ -40,6 +54,7 @@ from qa.web_pages import (
     location_label,
     pdf_page,
     source_file,
+    span_of,
 )
 
 log = logging.getLogger(__name__)
@@ -75,6 +90,16 @@ def _citations(answer: Answer) -> list[CitationOut]:
             for c in answer.citations]
 
 
+def turns(history: list[HistoryTurn]) -> list[Turn]:
+    return [Turn(t.question, t.answer) for t in history]
+
+
+def ask_response(answer: Answer) -> AskResponse:
+    return AskResponse(status=answer.status, resolved_question=answer.resolved_question, answer=answer.answer,
+                       sentence=answer.sentence, confidence=answer.confidence, citations=_citations(answer),
+                       message=answer.message, question_type=answer.question_type, timings_ms=answer.timings_ms)
+
+
 def create_app(settings: Settings, service: QAService | None = None, watch: bool = False) -> FastAPI:
     service = service or QAService(settings)
     reindexer = Reindexer(service)
@@ -103,6 +128,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
     app.state.service = service
     app.state.reindexer = reindexer
     app.include_router(admin_router(settings, reindexer))
+    app.include_router(openai_router(service, lambda q: _check_question(q, settings), _citations))
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.exception_handler(RequestValidationError)
@@ -133,14 +159,18 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         return examples_cache[key]
 
     def page(request: Request, answer: Answer | None = None, question: str = "", error: str | None = None,
-             status: int = 200) -> HTMLResponse:
+             status: int = 200, history: list[Turn] | None = None) -> HTMLResponse:
+        """The chat page, server-rendered: earlier turns, then this one. The form carries the
+        conversation on in hidden fields (``hq``/``ha``), so follow-ups work without JavaScript."""
         cards = []
         if answer is not None:
             cards = [{"c": c, "n": n, "segments": excerpt_segments(c.excerpt, c.highlight, c.answer_highlight)}
                      for n, c in enumerate(_citations(answer), 1)]
+        turns = list(history or [])
+        carried = turns + ([Turn(question, answer.answer)] if answer is not None else [])
         return templates.TemplateResponse(request, "chat.html", {
-            "answer": answer, "cards": cards, "question": question, "error": error,
-            "examples": examples(), "ready": service.index is not None,
+            "answer": answer, "cards": cards, "question": question, "error": error, "turns": turns,
+            "carried": carried[-MAX_HISTORY:], "examples": examples(), "ready": service.index is not None,
             "max_chars": settings.max_question_chars}, status_code=status)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -148,18 +178,20 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         return page(request)
 
     @app.post("/", response_class=HTMLResponse, include_in_schema=False)
-    def chat_form(request: Request, question: str = Form("")) -> HTMLResponse:
+    def chat_form(request: Request, question: str = Form(""), hq: list[str] = Form([]),
+                  ha: list[str] = Form([])) -> HTMLResponse:
         """The chat without JavaScript: the form posts here and the answer is rendered server-side."""
+        history = [Turn(q, a or None) for q, a in zip(hq, ha) if q.strip()][-MAX_HISTORY:]
         try:
             q = _check_question(question, settings)
         except QuestionError as exc:
-            return page(request, question=question, error=str(exc), status=422)
+            return page(request, question=question, error=str(exc), status=422, history=history)
         if service.index is None:
-            return page(request, question=q, error=ERRORS["not_ready"], status=503)
+            return page(request, question=q, error=ERRORS["not_ready"], status=503, history=history)
         try:
-            return page(request, answer=service.ask(q), question=q)
+            return page(request, answer=service.ask(q, None, history), question=q, history=history)
         except (IndexUnavailable, ReaderError) as exc:
-            return page(request, question=q, error=f"{ERRORS['not_ready']} ({exc})", status=503)
+            return page(request, question=q, error=f"{ERRORS['not_ready']} ({exc})", status=503, history=history)
 
     @app.post("/ask", response_model=AskResponse,
               responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
@@ -167,12 +199,19 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         q = _check_question(req.question, settings)
         ready_index()
         try:
-            answer = await run_in_threadpool(service.ask, q, req.top_k)
+            answer = await run_in_threadpool(service.ask, q, req.top_k, turns(req.history))
         except (IndexUnavailable, ReaderError) as exc:
             raise HTTPException(status_code=503, detail=f"{ERRORS['not_ready']} ({exc})") from exc
-        return AskResponse(status=answer.status, answer=answer.answer, sentence=answer.sentence,
-                           confidence=answer.confidence, citations=_citations(answer), message=answer.message,
-                           question_type=answer.question_type, timings_ms=answer.timings_ms)
+        return ask_response(answer)
+
+    feedback = FeedbackStore(settings.index_path / "feedback.sqlite3")
+
+    @app.post("/feedback", response_model=FeedbackOut, status_code=201, responses={422: {"model": ErrorResponse}})
+    def give_feedback(fb: FeedbackIn) -> FeedbackOut:
+        """A verdict on an answer, kept with the served build's id (exported by /admin/feedback)."""
+        index = service.index
+        return FeedbackOut(id=feedback.add({**fb.model_dump(), "build_id": index.manifest.get("build_id") if index
+                                            else None}))
 
     @app.get("/health", response_model=Health)
     def health() -> Health:
@@ -205,7 +244,8 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         if start is not None and end is not None and not (0 <= start < end <= len(doc.text)):
             start = end = None
         return templates.TemplateResponse(request, "document.html", {
-            "doc": doc, "blocks": document_blocks(index, doc_id, start, end), "highlighted": start is not None,
+            "doc": doc, "blocks": document_blocks(index, doc_id, start, end, span_of(answer, len(doc.text))),
+            "highlighted": start is not None,
             "location": location_label(doc, start, sentence),
             "pdf": pdf_page(settings.corpus_dir, doc, page, start, sentence, answer)})
 

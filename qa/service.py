@@ -14,12 +14,14 @@ from collections.abc import Callable
 from qa.answering import Answer, answer_question
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
+from qa.followup import Turn
 from qa.index import Index
 from qa.index_build import BuildReport, build_index
 from qa.index_store import IndexMissing, IndexUnavailable, load_index
 from qa.reader.runtime import Reader, load_reader
 
 log = logging.getLogger(__name__)
+questions_log = logging.getLogger("qa.questions")  # written to only with QA_LOG_QUESTIONS=1
 
 
 class QAService:
@@ -88,8 +90,12 @@ class QAService:
         self.index = new
         return new
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer:
         index = self.index
         if index is None:
             raise IndexUnavailable(self.load_error or "the index is not loaded yet")
-        return answer_question(index, self.embedder, self.reader, question, self.settings, top_k)
+        answer = answer_question(index, self.embedder, self.reader, question, self.settings, top_k, history=history)
+        if self.settings.log_questions:
+            questions_log.info("question %r resolved %r status %s build %s", question, answer.resolved_question,
+                               answer.status, index.manifest.get("build_id"))
+        return answer

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from qa.index import Index
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.pdf import find_boxes, open_pdf
-from qa.records import Document
+from qa.records import Block, Document
 
 Segment = tuple[str, str]
 
@@ -52,21 +52,26 @@ def excerpt_segments(excerpt: str, highlight: list[int] | None, answer: list[int
     return out
 
 
-def document_blocks(index: Index, doc_id: str, start: int | None, end: int | None) -> list[dict[str, object]]:
-    """Blocks of a document as segments, the cited passage [start, end) marked."""
+def _local(span: tuple[int, int] | None, block: Block) -> list[int] | None:
+    """``span`` (document offsets) in the block's own offsets, where they overlap."""
+    if span is None or not (span[0] < block.end and span[1] > block.start):
+        return None
+    return [max(span[0], block.start) - block.start, min(span[1], block.end) - block.start]
+
+
+def document_blocks(index: Index, doc_id: str, start: int | None, end: int | None,
+                    answer: tuple[int, int] | None = None) -> list[dict[str, object]]:
+    """Blocks of a document as segments, the cited passage [start, end) marked, and the answer
+    (document offsets) marked within it."""
     doc = index.documents[doc_id]
     blocks = []
     for b in doc.blocks:
-        segs: list[Segment] = []
-        if start is not None and end is not None and start < b.end and end > b.start:
-            a, z = max(start, b.start), min(end, b.end)
-            segs = [(doc.text[b.start:a], ""), (doc.text[a:z], "hl"), (doc.text[z:b.end], "")]
-        else:
-            segs = [(doc.text[b.start:b.end], "")]
-        blocks.append({"kind": b.kind, "segments": [s for s in segs if s[0]], "anchor": False})
+        cited = _local((start, end), b) if start is not None and end is not None else None
+        segs = excerpt_segments(doc.text[b.start:b.end], cited, _local(answer, b) if cited else None)
+        blocks.append({"kind": b.kind, "segments": [x for x in segs if x[0]], "anchor": False})
     # The anchor goes on the first block that holds highlighted text.
     for blk in blocks:
-        if any(cls == "hl" for _, cls in blk["segments"]):  # type: ignore[union-attr]
+        if any(cls for _, cls in blk["segments"]):  # type: ignore[union-attr]
             blk["anchor"] = True
             break
     return blocks
@@ -83,7 +88,7 @@ def page_image_url(doc_id: str, page: int) -> str:
     return f"/page-images/{page}/{quote(doc_id)}"
 
 
-def _span(value: str | None, limit: int) -> tuple[int, int] | None:
+def span_of(value: str | None, limit: int) -> tuple[int, int] | None:
     m = re.fullmatch(r"(\d+)-(\d+)", value or "")
     if not m:
         return None
@@ -108,7 +113,8 @@ def pdf_page(corpus: Path, doc: Document, page: int | None, start: int | None,
         place = doc.place_at(start) if start is not None else None
         page = place.page if place is not None and place.page else 1
     boxes = []
-    for cls, span in (("sentence", _span(sentence, len(doc.text))), ("answer", _span(answer, len(doc.text)))):
+    n = len(doc.text)
+    for cls, span in (("sentence", span_of(sentence, n)), ("answer", span_of(answer, n))):
         if span:
             for x, y, w, h in find_boxes(path, page, doc.text[span[0]:span[1]]):
                 boxes.append({"cls": cls, "style": f"left:{x * 100:.2f}%;top:{y * 100:.2f}%;"
@@ -119,7 +125,7 @@ def pdf_page(corpus: Path, doc: Document, page: int | None, start: int | None,
 
 def location_label(doc: Document, offset: int | None, sentence: str | None = None) -> str | None:
     """The label of the cited sentence's place (else the excerpt's)."""
-    span = _span(sentence, len(doc.text))
+    span = span_of(sentence, len(doc.text))
     offset = span[0] if span else offset
     place = doc.place_at(offset) if offset is not None else None
     return place.label if place is not None else None
@@ -152,11 +158,19 @@ def example_questions(index: Index, limit: int = 4) -> list[str]:
     return picked
 
 
+_QUOTES = set("“”‘’\"'「」『』《》()（）【】[]")
+
+
 def cloze_question(sentence: str) -> str | None:
+    """A clause of a complete sentence, its number replaced by 多少; clauses with quotes or
+    brackets are passed over, since cutting at the number can leave one of them dangling or
+    turn a quoted name ("十四五", “5G”) into the thing asked for."""
     if not sentence.endswith(tuple("。！；;!")):  # headings and fragments make poor questions
         return None
     for m in _CLAUSE.finditer(sentence):
         clause = m.group().strip()
+        if _QUOTES & set(clause):
+            continue
         num = _NUMBER.search(clause)
         if not num or "年" in num.group()[-1:]:
             continue

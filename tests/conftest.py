@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +23,7 @@ from qa.reader.runtime import Reader, load_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+TOKEN = "server-token-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +55,40 @@ def corpus_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(base_settings, seed_index, tmp_path_factory):
+    """A live `qa serve` on a free loopback port, on copies of the seed corpus and index, with an
+    admin token (TOKEN): the browser and OpenAI-client tests talk to it; the upload test adds a file."""
+    work = tmp_path_factory.mktemp("browser")
+    shutil.copytree(base_settings.corpus_dir, work / "corpus")
+    shutil.copytree(base_settings.index_path, work / "idx", symlinks=True)
+    port = free_port()
+    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "idx"),
+           "QA_CACHE_DIR": str(base_settings.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                    if json.load(r)["index_loaded"]:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("qa serve did not come up:\n" + proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

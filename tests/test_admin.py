@@ -187,7 +187,7 @@ def test_a_file_that_breaks_the_parser_is_reported_and_the_rest_indexed(app_clie
 
 def test_queries_during_a_swap_over_loopback(base_settings, seed_index, corpus_copy, tmp_path):
     """A live `qa serve`: concurrent /ask calls while documents are added and deleted."""
-    from test_browser import free_port
+    from conftest import free_port
 
     index_dir = tmp_path / "idx"
     shutil.copytree(base_settings.index_path, index_dir, symlinks=True)

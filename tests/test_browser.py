@@ -1,16 +1,12 @@
 """The chat page in Debian's headless Chromium, against a live `qa serve` on a free loopback port."""
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import TOKEN
 from playwright.sync_api import Page, sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -18,43 +14,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 QUESTION = "凌源市截至6月末地区生产总值是多少？"
-TOKEN = "browser-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(base_settings, seed_index, tmp_path_factory):
-    """On copies of the seed corpus and index, with an admin token: the upload test adds a file."""
-    work = tmp_path_factory.mktemp("browser")
-    shutil.copytree(base_settings.corpus_dir, work / "corpus")
-    shutil.copytree(base_settings.index_path, work / "idx", symlinks=True)
-    port = free_port()
-    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "idx"),
-           "QA_CACHE_DIR": str(base_settings.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                    if json.load(r)["index_loaded"]:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("qa serve did not come up:\n" + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +118,79 @@ def test_upload_a_spreadsheet_from_the_documents_page(server, browser, tmp_path)
         server + "/ask", data=json.dumps({"question": "云岭镇常住人口有多少人？"}).encode(),
         headers={"Content-Type": "application/json"})).read())
     assert body["answer"] == "23800" and body["citations"][0]["location"] == "乡镇 第3行"
+
+
+def _box_inside_view(page: Page, element) -> None:
+    """The element is below the sticky header and above the sticky question box."""
+    box = element.bounding_box()
+    header = page.locator("header.top").bounding_box()
+    ask = page.locator("#ask-form").bounding_box()
+    assert box and header and ask
+    assert box["y"] >= header["y"] + header["height"] - 1, (box, header)
+    assert box["y"] + box["height"] <= ask["y"] + 1, (box, ask)
+
+
+def test_follow_up_is_understood_kept_in_view_and_rated(server, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 700})
+    page.goto(server + "/")
+    for q in ("凌源市截至6月末地区生产总值是多少？", "朝阳市累计脱贫多少人？", "该市的贫困发生率降到多少？"):
+        n = page.locator(".msg.bot").count()
+        page.fill("#question", q)
+        page.press("#question", "Enter")
+        page.wait_for_function(f"document.querySelectorAll('.msg.bot .bubble:not(.loading)').length == {n + 1}",
+                               timeout=30000)
+        _box_inside_view(page, page.locator(".msg.bot").last.locator(".answer, .no-answer"))
+    last = page.locator(".msg.bot").last
+    assert last.locator(".answer-text").inner_text() == "1.7%"
+    assert last.locator(".understood").inner_text() == "理解为：朝阳市的贫困发生率降到多少？"
+    assert page.locator(".msg.bot").first.locator(".understood").count() == 0
+    shot(page, "chat-follow-up.png")
+    last.locator("button.vote[data-verdict=up]").click()
+    page.wait_for_selector(".msg.bot >> nth=-1 >> text=谢谢反馈")
+    req = urllib.request.Request(server + "/admin/feedback?format=jsonl", headers={"Authorization": f"Bearer {TOKEN}"})
+    rows = [json.loads(line) for line in urllib.request.urlopen(req).read().decode().splitlines()]
+    assert rows[-1]["question"] == "该市的贫困发生率降到多少？" and rows[-1]["verdict"] == "up"
+    # The document view marks the answer itself inside the cited passage.
+    last.locator(".source-link").first.click()
+    page.wait_for_selector("mark.ans")
+    assert page.inner_text("mark.ans") == "1.7%"
+    page.go_back()
+    # 新对话: the next question is asked alone.
+    page.click("#clear")
+    page.fill("#question", "该市的贫困发生率降到多少？")
+    page.press("#question", "Enter")
+    page.wait_for_selector(".msg.bot .bubble:not(.loading)", timeout=30000)
+    assert page.locator(".understood").count() == 0
+    page.click("#clear")
+    page.close()
+
+
+def test_examples_are_whole_questions(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    examples = page.locator(".example").all_inner_texts()
+    assert len(examples) == 4
+    for text in examples:
+        assert text.endswith("多少？") and len(text) > 6, text
+        for a, b in ("“”", "‘’", "《》", "（）", "「」"):
+            assert text.count(a) == text.count(b), text
+        assert not text.startswith(tuple("”’》）」，、")), text
+    page.close()
+
+
+def test_follow_up_without_javascript(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/")
+    page.fill("#question", "朝阳市累计脱贫多少人？")
+    page.click("#send")
+    page.wait_for_load_state()
+    assert page.locator("input[name=hq]").count() == 1
+    page.fill("#question", "该市的贫困发生率降到多少？")
+    page.click("#send")
+    page.wait_for_load_state()
+    assert page.locator(".msg.user").count() == 2
+    assert page.inner_text(".understood") == "理解为：朝阳市的贫困发生率降到多少？"
+    assert page.inner_text(".msg.bot >> nth=-1 >> .answer-text") == "1.7%"
+    assert page.locator("input[name=hq]").count() == 2
+    context.close()

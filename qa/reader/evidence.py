@@ -21,7 +21,7 @@ GENERIC = frozenset({"东西", "城市", "都市", "大洋", "籍贯"})
 
 
 @lru_cache(maxsize=1)
-def _posseg():  # type: ignore[no-untyped-def]
+def posseg():  # type: ignore[no-untyped-def]
     import jieba
     import jieba.posseg
 
@@ -31,14 +31,14 @@ def _posseg():  # type: ignore[no-untyped-def]
 
 def warm_up() -> None:
     """Load jieba's tagger before the first question, which would otherwise wait 0.8 s."""
-    _posseg().lcut("预热")
+    posseg().lcut("预热")
 
 
 @lru_cache(maxsize=1024)
 def question_names(question: str) -> tuple[str, ...]:
     """The places, organisations and people a question names (folded), two characters or more."""
     out = []
-    for word, flag in _posseg().cut(fold(question)):
+    for word, flag in posseg().cut(fold(question)):
         if flag in NAME_TAGS and len(word) >= 2 and word not in GENERIC and word not in out:
             out.append(word)
     return tuple(out)

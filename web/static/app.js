@@ -41,10 +41,49 @@
     return p;
   }
 
-  function answerBubble(r) {
+  function history() {
+    // The earlier turns sent with each question, so a follow-up can be understood.
+    return load().filter(function (t) { return t.r && !t.r.error; }).slice(-10).map(function (t) {
+      return { question: t.q, answer: t.r.status === "answered" ? t.r.answer : null };
+    });
+  }
+
+  function understood(question, r, bubble) {
+    if (r.resolved_question && r.resolved_question !== question) {
+      bubble.appendChild(el("p", "understood", "理解为：" + r.resolved_question));
+    }
+  }
+
+  function feedbackButtons(question, r) {
+    var box = el("div", "feedback");
+    [["up", "👍 有用", "有帮助"], ["down", "👎 没用", "没有帮助"]].forEach(function (v) {
+      var b = el("button", "vote", v[1]);
+      b.type = "button"; b.title = v[2]; b.setAttribute("aria-label", v[2]); b.dataset.verdict = v[0];
+      b.addEventListener("click", function () {
+        Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.disabled = true; });
+        var cites = (r.citations || []).map(function (c) {
+          return { doc_id: c.doc_id, location: c.location, start: c.start, end: c.end };
+        });
+        fetch("/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ question: question, resolved_question: r.resolved_question || null,
+                                 answer: r.answer || null, citations: cites, verdict: v[0] }) })
+          .then(function (res) { box.appendChild(el("span", "meta", res.ok ? "谢谢反馈" : "反馈未能提交")); })
+          .catch(function () { box.appendChild(el("span", "meta", "反馈未能提交")); });
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function answerBubble(question, r) {
     var bubble = el("div", "bubble");
     if (r.error) { bubble.classList.add("error"); bubble.textContent = r.error; return bubble; }
-    if (r.status !== "answered") { bubble.appendChild(el("div", "no-answer", r.message || "文档中没有找到相关答案。")); return bubble; }
+    if (r.status !== "answered") {
+      bubble.appendChild(el("div", "no-answer", r.message || "文档中没有找到相关答案。"));
+      understood(question, r, bubble);
+      bubble.appendChild(feedbackButtons(question, r));
+      return bubble;
+    }
     var ans = el("div", "answer");
     ans.appendChild(el("span", "label", "答案"));
     ans.appendChild(el("strong", "answer-text", r.answer));
@@ -55,7 +94,9 @@
       s.appendChild(document.createTextNode(r.sentence));
       bubble.appendChild(s);
     }
+    understood(question, r, bubble);
     bubble.appendChild(el("p", "meta", "置信度 " + Number(r.confidence).toFixed(2)));
+    bubble.appendChild(feedbackButtons(question, r));
     var ol = el("ol", "sources");
     (r.citations || []).forEach(function (c, i) {
       var li = el("li", "source");
@@ -79,12 +120,19 @@
     u.appendChild(el("div", "bubble", question));
     conv.appendChild(u);
     var b = el("div", "msg bot");
-    if (response) b.appendChild(answerBubble(response));
+    if (response) b.appendChild(answerBubble(question, response));
     else { var l = el("div", "bubble loading"); l.appendChild(el("span", "spinner")); l.appendChild(document.createTextNode("正在查找答案……")); b.appendChild(l); }
     conv.appendChild(b);
-    b.scrollIntoView({ block: "end" });
+    reveal(b);
     clearBtn.hidden = false;
     return b;
+  }
+
+  function reveal(slot) {
+    // The reply's answer line goes just under the header, so neither the header nor the sticky
+    // input box covers it, whatever the reply's length (CSS scroll-margin-top does the rest).
+    var line = slot.querySelector(".answer, .no-answer, .error, .loading") || slot;
+    line.scrollIntoView({ block: "start" });
   }
 
   function ask(question) {
@@ -93,7 +141,7 @@
     busy = true; sendBtn.disabled = true; input.value = "";
     var slot = addTurn(question, null);
     fetch("/ask", { method: "POST", headers: { "Content-Type": "application/json" },
-                    body: JSON.stringify({ question: question, top_k: 5 }) })
+                    body: JSON.stringify({ question: question, top_k: 5, history: history() }) })
       .then(function (res) {
         return res.json().then(function (body) {
           if (!res.ok) return { error: (body && body.detail) || ("请求失败 (" + res.status + ")") };
@@ -103,8 +151,8 @@
       .catch(function () { return { error: "无法连接服务器，请稍后再试。" }; })
       .then(function (r) {
         slot.textContent = "";
-        slot.appendChild(answerBubble(r));
-        slot.scrollIntoView({ block: "end" });
+        slot.appendChild(answerBubble(question, r));
+        reveal(slot);
         var items = load(); items.push({ q: question, r: r }); save(items);
         busy = false; sendBtn.disabled = false; input.focus();
       });

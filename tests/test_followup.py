@@ -1,0 +1,115 @@
+"""Follow-up questions resolved from the conversation, on the seed corpus (real jieba, the
+index's own IDF), and through /ask."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.followup import Turn, index_salience, resolve
+from qa.server import create_app
+from qa.service import QAService
+
+
+@pytest.fixture(scope="module")
+def salience(seed_index):
+    return index_salience(seed_index)
+
+
+def standalone(salience, question, *earlier):
+    return resolve(question, [Turn(q, a) for q, a in earlier], salience)
+
+
+def test_pronoun_takes_the_latest_name(salience):
+    r = standalone(salience, "该市的贫困发生率降到多少？", ("朝阳市累计脱贫多少人？", None))
+    assert r.question == "朝阳市的贫困发生率降到多少？" and r.rule == "pronoun"
+    r = standalone(salience, "它的森林覆盖率是多少？", ("凌源市截至6月末地区生产总值是多少？", "77.6亿元"),
+                   ("那朝阳呢？", "7%"))
+    assert r.question == "朝阳的森林覆盖率是多少？"
+
+
+def test_missing_subject_is_carried_and_one_part_swapped(salience):
+    first = ("龙城区高性能膜项目总投资多少？", "10亿元")
+    assert standalone(salience, "什么时候投产？", first).question == "龙城区高性能膜项目什么时候投产？"
+    r = standalone(salience, "那凌源呢？", first, ("什么时候投产？", None))
+    assert (r.question, r.rule) == ("凌源高性能膜项目什么时候投产？", "swap")
+    assert standalone(salience, "同比增长多少？", ("凌源市截至6月末地区生产总值是多少？", "77.6亿元")).question == \
+        "凌源市地区生产总值同比增长多少？"
+
+
+@pytest.mark.parametrize("question", ["辽阳市2021年地区生产总值是多少？", "朝阳市累计脱贫多少人？",
+                                      "凌源市截至6月末地区生产总值是多少？"])
+def test_a_complete_question_is_left_alone(salience, question):
+    r = standalone(salience, question, ("龙城区高性能膜项目总投资多少？", "10亿元"), ("什么时候投产？", None))
+    assert r.question == question and r.rule == "complete"
+
+
+def test_no_history_changes_nothing(salience):
+    assert standalone(salience, "它的森林覆盖率是多少？").question == "它的森林覆盖率是多少？"
+
+
+@pytest.fixture(scope="module")
+def client(base_settings, embedder, reader, seed_index, tmp_path_factory):
+    s = base_settings.replace(index_dir=tmp_path_factory.mktemp("fb") / "idx", admin_token="fb-token-0123456789",
+                              log_questions=False)
+    import shutil
+
+    shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
+    service = QAService(s, embedder, reader)
+    service.load(build_if_missing=False)
+    with TestClient(create_app(s, service)) as c:
+        yield c
+
+
+def test_ask_with_history_answers_the_follow_up(client):
+    r = client.post("/ask", json={"question": "该市的贫困发生率降到多少？",
+                                  "history": [{"question": "朝阳市累计脱贫多少人？", "answer": None}]})
+    body = r.json()
+    assert r.status_code == 200 and body["resolved_question"] == "朝阳市的贫困发生率降到多少？"
+    assert body["answer"] == "1.7%"
+    alone = client.post("/ask", json={"question": "朝阳市累计脱贫多少人？"}).json()
+    assert alone["resolved_question"] == "朝阳市累计脱贫多少人？"
+
+
+@pytest.mark.parametrize("history,fragment", [
+    ("not a list", "history"),
+    ([{"answer": "x"}], "question"),
+    ([{"question": "   "}], "question"),
+    ([{"question": "问题？"}] * 51, "history"),
+])
+def test_bad_history_is_422(client, history, fragment):
+    r = client.post("/ask", json={"question": "朝阳市累计脱贫多少人？", "history": history})
+    assert r.status_code == 422 and fragment in r.json()["detail"]
+
+
+def test_feedback_is_stored_and_exported_to_admins_only(client):
+    fb = {"question": "该市的贫困发生率降到多少？", "resolved_question": "朝阳市的贫困发生率降到多少？", "answer": "1.7%",
+          "citations": [{"doc_id": "001_0ae81ca8cf954a1e.txt", "location": None}], "verdict": "up",
+          "comment": "准确，<b>谢谢</b>"}
+    r = client.post("/feedback", json=fb)
+    assert r.status_code == 201 and r.json()["id"] >= 1
+    assert client.post("/feedback", json={**fb, "verdict": "maybe"}).status_code == 422
+    assert client.post("/feedback", json={**fb, "comment": "长" * 2001}).status_code == 422
+    assert client.get("/admin/feedback").status_code == 401
+    auth = {"Authorization": "Bearer fb-token-0123456789"}
+    lines = client.get("/admin/feedback?format=jsonl", headers=auth).text.splitlines()
+    import json
+
+    last = json.loads(lines[-1])
+    assert (last["question"], last["verdict"], last["comment"]) == (fb["question"], "up", "准确，<b>谢谢</b>")
+    assert last["build_id"] and last["citations"] == fb["citations"] and last["time"]
+    csv_text = client.get("/admin/feedback?format=csv", headers=auth)
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    assert csv_text.text.splitlines()[0] == "id,time,question,resolved_question,answer,verdict,comment,citations,build_id"
+    assert client.get("/admin/feedback?format=xml", headers=auth).status_code == 422
+
+
+def test_questions_are_not_logged_unless_asked(client, caplog, base_settings, embedder, reader, seed_index):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="qa.questions"):
+        client.post("/ask", json={"question": "朝阳市累计脱贫多少人？"})
+    assert "朝阳市累计脱贫" not in caplog.text
+    service = QAService(base_settings.replace(log_questions=True), embedder, reader)
+    service.index = seed_index
+    with caplog.at_level(logging.INFO, logger="qa.questions"):
+        service.ask("朝阳市累计脱贫多少人？")
+    assert "朝阳市累计脱贫多少人" in caplog.text
