@@ -104,7 +104,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from qa.server import serve
+    from qa.serve.app import serve
 
     settings = _settings(args, host=args.host, port=args.port)
     serve(settings, watch=args.watch)

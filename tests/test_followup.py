@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.followup import Turn, index_salience, resolve
-from qa.server import create_app
+from qa.serve.app import create_app
 from qa.service import QAService
 
 

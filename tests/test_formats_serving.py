@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from qa.index_build import build_index
 from qa.index_store import load_index
-from qa.server import create_app
+from qa.serve.app import create_app
 from qa.service import QAService
 
 TOKEN = "formats-token-0123456789"

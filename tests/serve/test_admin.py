@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.server import create_app
+from qa.serve.app import create_app
 from qa.service import QAService
 
 TOKEN = "test-token-0123456789"
@@ -56,7 +56,7 @@ def test_path_traversal_and_bad_names_are_refused(app_client, name, tmp_path):
 def test_control_characters_in_names_are_refused():
     from fastapi import HTTPException
 
-    from qa.admin import safe_name
+    from qa.serve.admin import safe_name
 
     for name in ["a\x00b.txt", "a\tb.txt", "a\nb.txt"]:
         with pytest.raises(HTTPException) as info:

@@ -20,9 +20,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from qa.admin import admin_router
 from qa.answering import Answer
-from qa.api_models import (
+from qa.config import Settings
+from qa.followup import Turn
+from qa.index_store import IndexUnavailable
+from qa.ingest.extract import UnreadableFile
+from qa.ingest.formats import SUFFIXES
+from qa.ingest.pdf import render_page
+from qa.reader.evidence import warm_up
+from qa.reader.model import ReaderError
+from qa.reindex import CorpusWatcher, Reindexer
+from qa.serve.admin import admin_router
+from qa.serve.feedback import FeedbackStore
+from qa.serve.models import (
     MAX_HISTORY,
     AskRequest,
     AskResponse,
@@ -34,19 +44,8 @@ from qa.api_models import (
     Health,
     HistoryTurn,
 )
-from qa.config import Settings
-from qa.feedback import FeedbackStore
-from qa.followup import Turn
-from qa.index_store import IndexUnavailable
-from qa.ingest.extract import UnreadableFile
-from qa.ingest.formats import SUFFIXES
-from qa.ingest.pdf import render_page
-from qa.openai_api import openai_router
-from qa.reader.evidence import warm_up
-from qa.reader.model import ReaderError
-from qa.reindex import CorpusWatcher, Reindexer
-from qa.service import QAService
-from qa.web_pages import (
+from qa.serve.openai_compat import openai_router
+from qa.serve.pages import (
     doc_url,
     document_blocks,
     example_questions,
@@ -56,9 +55,10 @@ from qa.web_pages import (
     source_file,
     span_of,
 )
+from qa.service import QAService
 
 log = logging.getLogger(__name__)
-WEB = Path(__file__).resolve().parent.parent / "web"
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 ERRORS = {
     "empty": "问题不能为空。 / The question is empty.",

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from qa.config import Settings
-from qa.feedback import FeedbackStore
 from qa.ingest.corpus import read_document
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.formats import SUFFIXES
 from qa.reindex import Reindexer
+from qa.serve.feedback import FeedbackStore
 
 _BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")
 
