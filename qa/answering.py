@@ -32,9 +32,10 @@ NO_ANSWER = "文档中没有找到相关答案。"
 # A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
 # spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
 RETRIEVAL_WEIGHT = 4.0
-# A follow-up's standalone form is kept unless the question as asked is read with this much more
-# confidence; fitted on the tune part (bench/bench_conversation.py --split tune).
-FOLLOWUP_MARGIN = 0.0
+# A follow-up's standalone form is kept unless the question as asked reads with a confidence above
+# the standalone one's plus this (negative: nearly as sure suffices, a complete question is then
+# left alone); chosen on the tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
+FOLLOWUP_MARGIN = -0.02
 
 
 @dataclass
@@ -121,17 +122,20 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
                     history: list[Turn] | None = None) -> Answer:
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
     standalone from them (``qa.followup``); when that changed the question, both forms are
-    read and the standalone one is kept unless the question as asked is read with more
-    confidence by over ``FOLLOWUP_MARGIN`` (then it named its own subject, and the conversation
-    moved on). ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
+    read and the standalone one is kept unless the question as asked reads with a confidence
+    above the standalone one's plus ``FOLLOWUP_MARGIN`` (then it named its own subject, and the
+    conversation moved on). ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
-        resolved = resolve(question, history, index_salience(index)).question
-        if resolved != question:
+        res = resolve(question, history, index_salience(index))
+        if res.question != question:
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
-            carried = _answer(index, embedder, reader, question, resolved, settings, top_k, within, None, passages)
+            carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
+                              passages)
             best = alone if alone.confidence > carried.confidence + FOLLOWUP_MARGIN else carried
+            if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
+                best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
             best.timings_ms["total"] = _ms(t, time.perf_counter())
             return best
     return _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)

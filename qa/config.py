@@ -85,6 +85,9 @@ class Settings:
     port: int = 8000
     admin_token: str = ""
     max_upload_bytes: int = 50_000_000
+    max_body_bytes: int = 1_000_000  # request bodies (uploads excepted: QA_MAX_UPLOAD_BYTES)
+    rate_limit: str = ""  # per client address, e.g. "60/minute"; empty: none
+    cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty: none
     log_questions: bool = False  # QA_LOG_QUESTIONS=1: asked questions go to the log (off: they may be private)
     watch_interval: float = 2.0
 

@@ -9,8 +9,10 @@ than "项目") and decaying with distance (historical query expansion). Then:
 - a referring word (它/他/她/其/该/这/那/此/这里/那里…) is replaced by the top topic;
 - a question without a salient phrase of its own gets the top topic in front.
 
-A question that names its own subject is left as it is. The standalone question is what
-retrieval and the reader see, and what the API returns as ``resolved_question``.
+A question that names its own subject is left as it is. When the rules changed a question,
+``qa.answering`` reads both forms and keeps the question as asked if it reads about as surely
+alone (the rules misjudge rare names that jieba cuts apart); the form kept is what the API
+returns as ``resolved_question``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Resolution:
     question: str  # the standalone question: retrieval and the reader use it
     carried: list[str] = field(default_factory=list)  # phrases taken from earlier turns
     rule: str = "complete"  # complete, swap, pronoun, subject, none (no history)
+    swapped_in: str | None = None  # with "swap": the part the question brought in
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,14 @@ def _entity_phrases(text: str) -> list[str]:
     return [p.text for p in phrases(text) if p.entity]
 
 
+def _without(phrase: str, names: list[str]) -> str:
+    """The longest part of ``phrase`` that is none of ``names`` ("朝阳市地区生产总值" → "地区生产总值")."""
+    parts = [phrase]
+    for name in names:
+        parts = [piece for part in parts for piece in part.split(name)]
+    return max(parts, key=len)
+
+
 def _referring(question: str) -> tuple[int, int] | None:
     """Where the first words that point back stand ("它", "该市", "这座城市"), as jieba cuts them."""
     words = _words(question)
@@ -137,7 +148,7 @@ def _referring(question: str) -> tuple[int, int] | None:
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str],
-                 salience: Callable[[str], float]) -> Resolution:
+                 salience: Callable[[str], float], last_swap: str | None = None) -> Resolution:
     q = question.strip()
     fq = fold(q)
 
@@ -147,12 +158,17 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str],
     m = _SWAP.match(q)
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
         prev, new = resolved[-1], m.group("x")
-        # a name swaps for a name ("那凌源呢？"), anything else for a phrase that is not one ("那人口呢？")
-        olds = (entity_words(prev) if entity_words(new) else []) or \
-            [p.text for p in phrases(prev) if not p.entity] or _phrase_texts(prev)
+        # a name swaps for a name ("那凌源呢？"), anything else for what is not a name ("那人口呢？")
+        names = entity_words(prev)
+        is_name = bool(entity_words(new))
+        if last_swap and last_swap in prev and bool(entity_words(last_swap)) == is_name:
+            olds = [last_swap]  # "那一般公共预算收入呢？" then "固定资产投资呢？": the same part swaps again
+        else:
+            olds = names if is_name else [_without(p.text, names) for p in phrases(prev)]
+            olds = [o for o in olds if len(o) >= 2] or _phrase_texts(prev)
         old = max(olds, key=salience, default=None)
         if old and old != new:
-            return Resolution(prev.replace(old, new, 1), [t for t in olds if t != old] or [old], "swap")
+            return Resolution(prev.replace(old, new, 1), [t for t in olds if t != old] or [old], "swap", new)
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for a name: the conversation's most salient one
         top = next(iter(ranked(entity_words) or ranked(_phrase_texts)), None)
@@ -194,6 +210,9 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
     if not history:
         return Resolution(question, rule="none")
     resolved: list[str] = []
+    last: Resolution | None = None
     for n, turn in enumerate(history):
-        resolved.append(_resolve_one(turn.question, history[:n], resolved, salience).question if n else turn.question)
-    return _resolve_one(question, history, resolved, salience)
+        last = _resolve_one(turn.question, history[:n], resolved, salience, last.swapped_in if last else None) \
+            if n else Resolution(turn.question)
+        resolved.append(last.question)
+    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None)

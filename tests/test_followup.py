@@ -33,6 +33,11 @@ def test_missing_subject_is_carried_and_one_part_swapped(salience):
     assert (r.question, r.rule) == ("凌源高性能膜项目什么时候投产？", "swap")
     assert standalone(salience, "同比增长多少？", ("凌源市截至6月末地区生产总值是多少？", "77.6亿元")).question == \
         "凌源市地区生产总值同比增长多少？"
+    # a measure swaps for the measure, the place stays
+    assert standalone(salience, "那一般公共预算收入呢？", ("2019年上半年朝阳市地区生产总值同比增长多少？", "7%")).question \
+        == "2019年上半年朝阳市一般公共预算收入同比增长多少？"
+    assert standalone(salience, "固定资产投资呢？", ("2019年上半年朝阳市地区生产总值同比增长多少？", "7%"),
+                      ("那一般公共预算收入呢？", "9.1%")).question == "2019年上半年朝阳市固定资产投资同比增长多少？"
 
 
 @pytest.mark.parametrize("question", ["辽阳市2021年地区生产总值是多少？", "朝阳市累计脱贫多少人？",

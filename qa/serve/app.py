@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -32,6 +33,7 @@ from qa.reader.model import ReaderError
 from qa.reindex import CorpusWatcher, Reindexer
 from qa.serve.admin import admin_router
 from qa.serve.feedback import FeedbackStore
+from qa.serve.limits import Limits, parse_rate
 from qa.serve.models import (
     MAX_HISTORY,
     AskRequest,
@@ -125,6 +127,11 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
 
     app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
                   version="0.1.0", lifespan=lifespan)
+    app.add_middleware(Limits, max_body=settings.max_body_bytes, rate=parse_rate(settings.rate_limit))
+    if settings.cors_origins.strip():
+        origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization"])
     app.state.service = service
     app.state.reindexer = reindexer
     app.include_router(admin_router(settings, reindexer))

@@ -11,7 +11,7 @@ MAX_HISTORY = 50
 
 class HistoryTurn(BaseModel):
     question: str = Field(..., min_length=1, max_length=2000, description="an earlier question")
-    answer: str | None = Field(None, max_length=10000, description="the answer it got, or null")
+    answer: str | None = Field(None, max_length=2000, description="the answer it got, or null")
 
     @field_validator("question")
     @classmethod

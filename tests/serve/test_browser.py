@@ -72,7 +72,7 @@ def test_shift_enter_newline_examples_clear_and_no_answer(server, browser):
     assert page.locator(".msg.user .bubble").first.inner_text() == text
     page.fill("#question", "珠穆朗玛峰的海拔有多高？")
     page.press("#question", "Enter")
-    page.wait_for_function("document.querySelectorAll('.msg.bot .bubble:not(.loading)').length == 2", timeout=30000)
+    page.locator(".msg.bot .bubble:not(.loading)").nth(1).wait_for(timeout=30000)
     assert "文档中没有找到相关答案" in page.locator(".msg.bot").nth(1).inner_text()
     assert page.locator(".msg.bot").nth(1).locator(".source").count() == 0
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -109,7 +109,7 @@ def test_upload_a_spreadsheet_from_the_documents_page(server, browser, tmp_path)
                                               "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     page.fill("input[name=token]", "wrong-token")
     page.click("#upload-send")
-    page.wait_for_function("document.getElementById('upload-status').textContent.includes('403')")
+    page.wait_for_selector("#upload-status:has-text('403')")
     page.fill("input[name=token]", TOKEN)
     page.click("#upload-send")
     page.wait_for_selector(".doc-list >> text=towns.xlsx", timeout=60000)  # the list, reloaded after the update
@@ -137,8 +137,7 @@ def test_follow_up_is_understood_kept_in_view_and_rated(server, browser):
         n = page.locator(".msg.bot").count()
         page.fill("#question", q)
         page.press("#question", "Enter")
-        page.wait_for_function(f"document.querySelectorAll('.msg.bot .bubble:not(.loading)').length == {n + 1}",
-                               timeout=30000)
+        page.locator(".msg.bot .bubble:not(.loading)").nth(n).wait_for(timeout=30000)
         _box_inside_view(page, page.locator(".msg.bot").last.locator(".answer, .no-answer"))
     last = page.locator(".msg.bot").last
     assert last.locator(".answer-text").inner_text() == "1.7%"
