@@ -107,6 +107,8 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
     """
     if not settings.corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus directory not found: {settings.corpus_dir}")
+    if settings.index_path.exists() and not settings.index_path.is_dir():
+        raise ValueError(f"the index path {settings.index_path} is a file, not a folder: name a folder (--index DIR)")
     t0 = time.perf_counter()
     report = BuildReport()
     clock = [time.perf_counter()]
@@ -140,6 +142,10 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
                 files = corpus_state(settings.corpus_dir)
         if plan is None:
             docs, report.skipped = load_documents(settings, show_progress)
+            if not docs and previous is None:  # a first build of nothing: say so, publish nothing
+                why = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
+                raise ValueError(f"no documents to index in {settings.corpus_dir}"
+                                 + (f" ({len(report.skipped)} files could not be read: {why})" if why else ""))
         phase("read")
         diff(previous, docs, report, plan)
         data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
@@ -162,6 +168,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": report.seconds, "embedded": {"chunks": embedded[0], "sentences": embedded[1]},
         }
+        (settings.index_path / "segments").mkdir(parents=True, exist_ok=True)  # an update may delete everything
         report.path = str(publish(settings, manifest))
         phase("write")
         if on_publish is not None:

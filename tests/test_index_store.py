@@ -127,3 +127,25 @@ def test_build_is_atomic_and_replaces_the_previous_one(base_settings, embedder, 
     assert load_index(s).counts["documents"] == 2
     assert [p.name for p in (s.index_path / "builds").iterdir()] == [Path(second.path).name]
     assert json.loads((s.index_path / "current" / "manifest.json").read_text())["counts"]["documents"] == 2
+
+
+def test_an_empty_corpus_is_refused_clearly_and_nothing_is_published(base_settings, embedder, tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "broken.pdf").write_bytes(b"%PDF-1.7 nothing more")
+    s = base_settings.replace(corpus_dir=tmp_path / "c", index_dir=tmp_path / "idx")
+    with pytest.raises(ValueError, match=r"no documents to index in .*broken\.pdf: corrupt or not a PDF"):
+        build_index(s, embedder, show_progress=False)
+    assert not (tmp_path / "idx" / "current").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        build_index(s.replace(index_dir=tmp_path / "file"), embedder, show_progress=False)
+
+
+def test_an_update_that_deletes_every_document_serves_an_empty_index(base_settings, embedder, tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text("青龙山水库的蓄水量是4321万立方米。", encoding="utf-8")
+    s = base_settings.replace(corpus_dir=tmp_path / "c", index_dir=tmp_path / "idx")
+    build_index(s, embedder, show_progress=False)
+    (tmp_path / "c" / "a.txt").unlink()
+    report = build_index(s, embedder, load_index(s), show_progress=False)
+    assert report.removed == ["a.txt"] and load_index(s).counts["documents"] == 0
