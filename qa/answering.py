@@ -32,10 +32,10 @@ NO_ANSWER = "文档中没有找到相关答案。"
 # A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
 # spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
 RETRIEVAL_WEIGHT = 4.0
-# A follow-up's standalone form is kept unless the question as asked reads with a confidence above
-# the standalone one's plus this (negative: nearly as sure suffices, a complete question is then
-# left alone); chosen on the tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
-FOLLOWUP_MARGIN = -0.02
+# A follow-up's standalone form is kept unless the question as asked reads with a span score (the
+# reader's logit; confidences saturate near 1) above the standalone one's plus this; chosen on the
+# tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
+FOLLOWUP_MARGIN = 0.0
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Answer:
     passages_read: int = 0
     missing: list[str] = field(default_factory=list)  # names of the question absent from what was read
     resolved_question: str = ""  # the standalone question used (``question`` unless history filled it in)
+    span_score: float | None = None  # the best span's reader score (a logit: confidence saturates near 1)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,9 +123,8 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
                     history: list[Turn] | None = None) -> Answer:
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
     standalone from them (``qa.followup``); when that changed the question, both forms are
-    read and the standalone one is kept unless the question as asked reads with a confidence
-    above the standalone one's plus ``FOLLOWUP_MARGIN`` (then it named its own subject, and the
-    conversation moved on). ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
+    read and the standalone one is kept unless the question as asked reads with a higher span
+    score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on. ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
@@ -133,7 +133,7 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
             carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
                               passages)
-            best = alone if alone.confidence > carried.confidence + FOLLOWUP_MARGIN else carried
+            best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
             if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
                 best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
             best.timings_ms["total"] = _ms(t, time.perf_counter())
@@ -158,6 +158,7 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     result.passages_read = len(read)
     if picks:
         best = picks[0]
+        result.span_score = round(best.span.score, 4)
         result.confidence = round(1.0 / (1.0 + math.exp(-best.span.score)), 4)
         if result.confidence >= settings.no_answer_threshold and not result.missing:
             a, b = sentence_around(best.chunk, best.span.start, best.span.end)
@@ -168,6 +169,10 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     result.timings_ms = {"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "read": _ms(t2, t3),
                          "select": _ms(t3, t4), "total": _ms(t0, t4)}
     return result
+
+
+def _score(a: Answer) -> float:
+    return a.span_score if a.span_score is not None else -math.inf
 
 
 def _ms(a: float, b: float) -> float:
