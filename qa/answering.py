@@ -124,7 +124,8 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
     standalone from them (``qa.followup``); when that changed the question, both forms are
     read and the standalone one is kept unless the question as asked reads with a higher span
-    score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on. ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
+    score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on.
+    ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
