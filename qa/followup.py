@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qa.folding import fold
 from qa.index import Index
@@ -53,7 +53,6 @@ class Turn:
 @dataclass
 class Resolution:
     question: str  # the standalone question: retrieval and the reader use it
-    carried: list[str] = field(default_factory=list)  # phrases taken from earlier turns
     rule: str = "complete"  # complete, swap, pronoun, subject, none (no history)
     swapped_in: str | None = None  # with "swap": the part the question brought in
 
@@ -168,12 +167,12 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str],
             olds = [o for o in olds if len(o) >= 2] or _phrase_texts(prev)
         old = max(olds, key=salience, default=None)
         if old and old != new:
-            return Resolution(prev.replace(old, new, 1), [t for t in olds if t != old] or [old], "swap", new)
+            return Resolution(prev.replace(old, new, 1), "swap", new)
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for a name: the conversation's most salient one
         top = next(iter(ranked(entity_words) or ranked(_phrase_texts)), None)
         if top:
-            return Resolution(q[:ref[0]] + top + q[ref[1]:], [top], "pronoun")
+            return Resolution(q[:ref[0]] + top + q[ref[1]:], "pronoun")
         return Resolution(question)
     subjects = ranked(_entity_phrases) or ranked(_phrase_texts)
     if not subjects:
@@ -187,7 +186,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str],
     if not own:  # nothing of its own at all ("同比增长多少？"): the last turn's measure comes too
         last = [p.text for p in phrases(resolved[-1]) if not p.entity and p.text not in carried]
         carried += last[:1]
-    return Resolution("".join(carried) + q, carried, "subject")
+    return Resolution("".join(carried) + q, "subject")
 
 
 def index_salience(index: Index) -> Callable[[str], float]:

@@ -112,45 +112,61 @@ def render_page(path: Path, page: int, scale: float = 1.5) -> bytes:
 Box = tuple[float, float, float, float]  # left, top, width, height as fractions of the page
 
 
-def find_boxes(path: Path, page: int, needle: str) -> list[Box]:
-    """Boxes around ``needle`` in the page's text layer, one per line it runs over; white space
-    and line breaks are ignored on both sides, since the document text re-flowed them. A needle
-    not on the page whole (it runs onto the next) is boxed by whichever half is there. Scanned
-    pages have no text layer and get no boxes."""
-    target = "".join(needle.split())
-    if not target:
-        return []
+def find_boxes(path: Path, page: int, needles: list[str]) -> tuple[int, list[list[Box]]]:
+    """The PDF's page count, and boxes around each needle in page ``page``'s text layer, one per
+    line it runs over (none when the page is out of range); white space and line breaks are
+    ignored on both sides, since the document text re-flowed them. A needle not on the page
+    whole (it runs onto the next) is boxed by whichever half is there. Scanned pages have no text
+    layer and get no boxes."""
     pdf = open_pdf(path)
     try:
-        if not 1 <= page <= len(pdf):
-            return []
+        pages = len(pdf)
+        if not 1 <= page <= pages:
+            return pages, [[] for _ in needles]
         pg = pdf[page - 1]
         width, height = pg.get_size()
         tp = pg.get_textpage()
-        text = tp.get_text_range()
-        if len(text) != tp.count_chars():
-            return []
-        idx = [i for i, c in enumerate(text) if not c.isspace()]
-        flat = "".join(text[i] for i in idx)
-        spans = []
-        at = flat.find(target)
-        if at >= 0:
-            spans.append((at, at + len(target)))
-        else:
-            for part in (target[: len(target) // 2], target[len(target) // 2:]):
-                at = flat.find(part) if len(part) >= 4 else -1
-                if at >= 0:
-                    spans.append((at, at + len(part)))
-        boxes: list[list[float]] = []
-        for a, b in spans:
-            for i in idx[a:b]:
-                x0, y0, x1, y1 = tp.get_charbox(i)
-                if boxes and boxes[-1][1] <= (y0 + y1) / 2 <= boxes[-1][3]:  # same line: widen the box
-                    box = boxes[-1]
-                    box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)
-                else:
-                    boxes.append([x0, y0, x1, y1])
-        tp.close()
-        return [(x0 / width, 1 - y1 / height, (x1 - x0) / width, (y1 - y0) / height) for x0, y0, x1, y1 in boxes]
+        try:
+            text = tp.get_text_range()
+            if len(text) != tp.count_chars():
+                return pages, [[] for _ in needles]
+            idx = [i for i, c in enumerate(text) if not c.isspace()]
+            flat = "".join(text[i] for i in idx)
+            out = []
+            for needle in needles:
+                boxes = _line_boxes(tp, idx, _spans(flat, "".join(needle.split())))
+                out.append([(x0 / width, 1 - y1 / height, (x1 - x0) / width, (y1 - y0) / height)
+                            for x0, y0, x1, y1 in boxes])
+            return pages, out
+        finally:
+            tp.close()
     finally:
         pdf.close()
+
+
+def _spans(flat: str, target: str) -> list[tuple[int, int]]:
+    if not target:
+        return []
+    at = flat.find(target)
+    if at >= 0:
+        return [(at, at + len(target))]
+    spans = []
+    for part in (target[: len(target) // 2], target[len(target) // 2:]):
+        at = flat.find(part) if len(part) >= 4 else -1
+        if at >= 0:
+            spans.append((at, at + len(part)))
+    return spans
+
+
+def _line_boxes(tp: Any, idx: list[int], spans: list[tuple[int, int]]) -> list[list[float]]:
+    """Character boxes of the spans (indexes into ``idx``), merged line by line (PDF points)."""
+    boxes: list[list[float]] = []
+    for a, b in spans:
+        for i in idx[a:b]:
+            x0, y0, x1, y1 = tp.get_charbox(i)
+            if boxes and boxes[-1][1] <= (y0 + y1) / 2 <= boxes[-1][3]:  # same line: widen the box
+                box = boxes[-1]
+                box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)
+            else:
+                boxes.append([x0, y0, x1, y1])
+    return boxes

@@ -37,7 +37,7 @@ def with_tables(path: Path, number: int, lines: list[Line]) -> list[Line]:
     for (x0, top, x1, bottom), rows in tables:
         inside = [i for i, ln in enumerate(lines)
                   if x0 - 1 <= (ln.x0 + ln.x1) / 2 <= x1 + 1 and top - 1 <= (ln.y0 + ln.y1) / 2 <= bottom + 1]
-        sentences = table_parts(rows, "")
+        sentences = table_parts(rows)
         if not inside or not sentences:
             continue
         step = (bottom - top) / max(1, len(sentences))

@@ -25,7 +25,7 @@ def row_sentence(header: list[object], row: list[object]) -> str:
     return "；".join(pairs) + "。" if pairs else ""
 
 
-def table_parts(rows: list[list[object]], label: str):  # type: ignore[no-untyped-def]
+def table_parts(rows: list[list[object]]):  # type: ignore[no-untyped-def]
     """(row number from 1, sentence) for each row under the header (the first non-empty row)."""
     rows_n = [(n, r) for n, r in enumerate(rows, 1) if any(cell_text(v) for v in r)]
     if not rows_n:

@@ -13,7 +13,7 @@ from qa.ingest.text import decode
 
 
 def _parts(rows: list[list[object]], sheet: str | None) -> list[Part]:
-    found = table_parts(rows, sheet or "")
+    found = table_parts(rows)
     if not found:
         return []
     parts = [Part("heading", sheet, None, sheet)] if sheet else []

@@ -36,7 +36,7 @@ def read_pptx(path: Path) -> Extract:
                         parts.append(Part("paragraph", text, n, label))
             elif getattr(shape, "has_table", False) and shape.has_table:
                 rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
-                parts += [Part("paragraph", s, n, label) for _, s in table_parts(rows, label)]
+                parts += [Part("paragraph", s, n, label) for _, s in table_parts(rows)]
         if slide.has_notes_slide:
             notes = slide.notes_slide.notes_text_frame.text if slide.notes_slide.notes_text_frame else ""
             if notes.strip():

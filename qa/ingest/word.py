@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from qa.ingest.extract import Extract, Part, UnreadableFile
-from qa.ingest.rows import row_sentence
+from qa.ingest.rows import table_parts
 
 
 def _is_heading(paragraph) -> bool:  # type: ignore[no-untyped-def]
@@ -41,8 +41,7 @@ def read_docx(path: Path) -> Extract:
         elif isinstance(item, Table):
             rows = [[cell.text for cell in row.cells] for row in item.rows]
             label = headings[-1] if headings else "表格"
-            for n, row in enumerate(rows[1:], 2):
-                parts.append(Part("paragraph", row_sentence(rows[0], row), None, f"{label} 表格第{n}行"))
+            parts += [Part("paragraph", sentence, None, f"{label} 表格第{n}行") for n, sentence in table_parts(rows)]
     title = (document.core_properties.title or "").strip()
     return Extract(parts=parts, title=title, encoding="docx", notes=_lost(document))
 

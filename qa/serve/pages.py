@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from qa.index import Index
 from qa.ingest.extract import UnreadableFile
-from qa.ingest.pdf import find_boxes, open_pdf
+from qa.ingest.pdf import find_boxes
 from qa.records import Block, Document
 
 Segment = tuple[str, str]
@@ -103,22 +103,22 @@ def pdf_page(corpus: Path, doc: Document, page: int | None, start: int | None,
     path = source_file(corpus, doc.doc_id) if doc.encoding == "pdf" else None
     if path is None:
         return None
+    place = doc.place_at(start) if start is not None else None
+    default = place.page if place is not None and place.page else 1
+    n = len(doc.text)
+    spans = [("sentence", span_of(sentence, n)), ("answer", span_of(answer, n))]
+    spans = [(cls, span) for cls, span in spans if span]
+    needles = [doc.text[a:b] for _, (a, b) in spans]
     try:
-        pdf = open_pdf(path)
-        pages = len(pdf)
-        pdf.close()
+        pages, found = find_boxes(path, page or default, needles)
+        if not 1 <= (page or default) <= pages:  # a page number past the end: the cited page instead
+            page = None
+            pages, found = find_boxes(path, default, needles)
     except UnreadableFile:
         return None
-    if page is None or not 1 <= page <= pages:
-        place = doc.place_at(start) if start is not None else None
-        page = place.page if place is not None and place.page else 1
-    boxes = []
-    n = len(doc.text)
-    for cls, span in (("sentence", span_of(sentence, n)), ("answer", span_of(answer, n))):
-        if span:
-            for x, y, w, h in find_boxes(path, page, doc.text[span[0]:span[1]]):
-                boxes.append({"cls": cls, "style": f"left:{x * 100:.2f}%;top:{y * 100:.2f}%;"
-                                                   f"width:{w * 100:.2f}%;height:{h * 100:.2f}%"})
+    page = page or default
+    boxes = [{"cls": cls, "style": f"left:{x * 100:.2f}%;top:{y * 100:.2f}%;width:{w * 100:.2f}%;height:{h * 100:.2f}%"}
+             for (cls, _), boxes_of in zip(spans, found) for x, y, w, h in boxes_of]
     return {"page": page, "pages": pages, "image": page_image_url(doc.doc_id, page), "boxes": boxes,
             "prev": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None}
 
