@@ -49,9 +49,8 @@ def questions_from_index(n: int, settings=None, index=None) -> list[str]:  # typ
 
 
 def stored_vectors(index) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Every real e5 vector an index holds (chunks and sentences), as float32."""
-    return np.vstack([np.asarray(v, np.float32) for seg in index.segments
-                      for v in (seg.chunk_vectors, seg.sentence_vectors)])
+    """Every real e5 vector an index holds, as float32."""
+    return np.vstack([np.asarray(seg.chunk_vectors, np.float32) for seg in index.segments])
 
 
 def post(url: str, question: str) -> tuple[float, int]:

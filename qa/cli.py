@@ -45,7 +45,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
               f"renamed {len(report.renamed)}")
     print(f"{report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
-          f"embedded {report.embedded_chunks} chunks and {report.embedded_sentences} sentences "
+          f"embedded {report.embedded_chunks} chunks "
           f"in {report.seconds:.1f} s -> {report.path}")
     return 0
 

@@ -128,20 +128,14 @@ class Index:
         d, a, b = (int(x) for x in self.segments[s].sentences[r])
         return self.segments[s].document(d).text[a:b]
 
-    def _vectors(self, ids: np.ndarray, bases: list[int], attr: str) -> np.ndarray:
+    def chunk_vectors(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, np.int64)
         out = np.empty((len(ids), self.manifest["dim"]), np.float32)
-        seg_of = np.searchsorted(bases, ids, side="right") - 1
+        seg_of = np.searchsorted(self.chunk_base, ids, side="right") - 1
         for s in np.unique(seg_of):
             pick = seg_of == s
-            out[pick] = getattr(self.segments[s], attr)[ids[pick] - bases[s]]
+            out[pick] = self.segments[s].chunk_vectors[ids[pick] - self.chunk_base[s]]
         return out
-
-    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self._vectors(rows, self.sentence_base, "sentence_vectors")
-
-    def chunk_vectors(self, ids: np.ndarray) -> np.ndarray:
-        return self._vectors(ids, self.chunk_base, "chunk_vectors")
 
     def dense_search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         q = query_vec.reshape(1, -1).astype(np.float32)

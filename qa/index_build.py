@@ -47,7 +47,6 @@ class BuildReport:
     chunks: int = 0
     sentences: int = 0
     embedded_chunks: int = 0
-    embedded_sentences: int = 0
     seconds: float = 0.0
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -149,7 +148,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         phase("read")
         diff(previous, docs, report, plan)
         data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
-        report.embedded_chunks, report.embedded_sentences = embedded
+        report.embedded_chunks = embedded
         counts = live_counts(previous, kept, data)
         # A segment whose documents are all deleted is dropped (and its folder removed on publish).
         segments = [e for e, seg in zip(kept, previous.segments if previous else [])
@@ -166,7 +165,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "skipped": [{**vars(sk), "stat": list(files.get(sk.path, (0, 0)))} for sk in report.skipped],
             "counts": counts, "mode": report.mode,
             "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "build_seconds": report.seconds, "embedded": {"chunks": embedded[0], "sentences": embedded[1]},
+            "build_seconds": report.seconds, "embedded": {"chunks": embedded},
         }
         (settings.index_path / "segments").mkdir(parents=True, exist_ok=True)  # an update may delete everything
         report.path = str(publish(settings, manifest))
@@ -192,7 +191,7 @@ def _compatible(previous: Index | None, settings: Settings) -> bool:
 
 def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files: dict[str, tuple[int, int]],
              previous: Index | None, show_progress: bool, on_embed: Callable[[], None] | None,
-             phase: Callable[[str], None]) -> tuple[SegmentData, tuple[int, int]]:
+             phase: Callable[[str], None]) -> tuple[SegmentData, int]:
     """Chunk, embed (or reuse) and index ``docs`` as one segment."""
     chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
     chunks: list[Chunk] = []
@@ -204,7 +203,6 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
     # Sentence rows, unique per document; chunks point at them.
     sentences: list[tuple[int, int, int]] = []
     chunk_sentences: list[list[int]] = []
-    doc_rows: list[list[int]] = []
     for d_no, cs in enumerate(per_doc):
         rows: dict[tuple[int, int], int] = {}
         for c in cs:
@@ -215,22 +213,17 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
                     sentences.append((d_no, *span))
                 ids.append(rows[span])
             chunk_sentences.append(ids)
-        doc_rows.append(sorted(rows.values()))
     phase("chunk")
     dim = embedder.dim
     chunk_vecs = np.zeros((len(chunks), dim), np.float16)
-    sent_vecs = np.zeros((len(sentences), dim), np.float16)
     reuse = _stored_vectors(previous, [d.sha256 for d in docs])
     todo_chunks: list[int] = []
-    todo_sents: list[int] = []
-    for doc, cs, rows in zip(docs, per_doc, doc_rows):
+    for doc, cs in zip(docs, per_doc):
         old = reuse(doc.sha256)
-        if old is not None and len(old[0]) == len(cs) and len(old[1]) == len(rows):
-            chunk_vecs[[c.chunk_id for c in cs]] = old[0]
-            sent_vecs[rows] = old[1]
+        if old is not None and len(old) == len(cs):
+            chunk_vecs[[c.chunk_id for c in cs]] = old
         else:
             todo_chunks.extend(c.chunk_id for c in cs)
-            todo_sents.extend(rows)
 
     def embed(out: np.ndarray, rows: list[int], text: Callable[[int], str], desc: str) -> None:
         """Embed block by block into the float16 array: millions of texts never sit in memory
@@ -245,22 +238,18 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
                 out[block] = embedder.passages([text(r) for r in block], progress=step)
 
     embed(chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]), "chunks")
-    phase("embed_chunks")
-    embed(sent_vecs, todo_sents, lambda i: docs[sentences[i][0]].text[sentences[i][1]:sentences[i][2]], "sentences")
-    phase("embed_sentences")
+    phase("embed")
     lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
     dense_params = dense_index.choose(len(chunks), settings)
     dense = dense_index.build(chunk_vecs, dim, dense_params)
     phase("lexical_and_faiss")
     data = SegmentData(docs, [files.get(d.doc_id, (0, 0)) for d in docs], chunks, chunk_sentences,
-                       np.array(sentences, np.int32).reshape(-1, 3), chunk_vecs, sent_vecs, dense, dense_params,
-                       lexical)
-    return data, (len(todo_chunks), len(todo_sents))
+                       np.array(sentences, np.int32).reshape(-1, 3), chunk_vecs, dense, dense_params, lexical)
+    return data, len(todo_chunks)
 
 
-def _stored_vectors(previous: Index | None, shas: list[str]
-                    ) -> Callable[[str], tuple[np.ndarray, np.ndarray] | None]:
-    """Look up the stored (chunk, sentence) vectors of a document by its content hash."""
+def _stored_vectors(previous: Index | None, shas: list[str]) -> Callable[[str], np.ndarray | None]:
+    """Look up the stored chunk vectors of a document by its content hash."""
     where: dict[str, tuple[int, int]] = {}
     if previous is not None and shas:
         wanted = np.array(shas, dtype="S64")
@@ -268,11 +257,11 @@ def _stored_vectors(previous: Index | None, shas: list[str]
             for d in np.flatnonzero(np.isin(seg.doc_sha, wanted)).tolist():
                 where.setdefault(seg.doc_sha[d].decode(), (s, d))
 
-    def lookup(sha: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def lookup(sha: str) -> np.ndarray | None:
         if sha not in where:
             return None
         s, d = where[sha]
         seg = previous.segments[s]  # type: ignore[union-attr]
-        (a, b), (c, e) = seg.doc_range(d), seg.doc_range(d, sentences=True)
-        return np.asarray(seg.chunk_vectors[a:b]), np.asarray(seg.sentence_vectors[c:e])
+        a, b = seg.doc_range(d)
+        return np.asarray(seg.chunk_vectors[a:b])
     return lookup

@@ -25,7 +25,7 @@ from qa.config import Settings
 from qa.index import Index
 from qa.segment import Segment
 
-FORMAT = 2
+FORMAT = 3  # 3: no per-sentence vectors (the reader made them unused)
 
 
 class IndexUnavailable(RuntimeError):

@@ -88,8 +88,7 @@ class Reindexer:
                                             on_publish=self.service.reload)
                 self.status.ok, self.status.error = True, None
                 self.status.counts = {"documents": report.documents, "chunks": report.chunks,
-                                      "sentences": report.sentences, "embedded_chunks": report.embedded_chunks,
-                                      "embedded_sentences": report.embedded_sentences}
+                                      "sentences": report.sentences, "embedded_chunks": report.embedded_chunks}
                 self.status.changes = {"added": report.added, "changed": report.changed,
                                        "removed": report.removed, "renamed": report.renamed}
                 self.status.file_errors = [asdict(s) for s in report.skipped]

@@ -38,7 +38,7 @@ def scrub(seg: Segment, docs: Iterable[int]) -> None:
     _zero_bm25(seg, chunks)  # first: it needs the chunks' text
     _blank_records(path / "chunks.jsonl", chunks.tolist(), BLANK_CHUNK)
     _blank_records(path / "documents.jsonl", docs, BLANK_DOC)
-    for name, rows in (("chunk_vectors", chunks), ("sentence_vectors", sentences), ("sentences", sentences),
+    for name, rows in (("chunk_vectors", chunks), ("sentences", sentences),
                        ("doc_sha", np.array(docs)), ("doc_stat", np.array(docs))):
         arr = np.load(path / f"{name}.npy", mmap_mode="r+")
         arr[rows] = 0

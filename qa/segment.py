@@ -1,4 +1,4 @@
-"""One immutable part of an index: documents, chunks, sentences, their vectors, FAISS and BM25.
+"""One immutable part of an index: documents, chunks, sentences, chunk vectors, FAISS and BM25.
 
 A full build writes one segment. An update writes a small one with just the new and changed
 documents and marks the versions they replace as deleted in the build manifest, so its cost
@@ -25,7 +25,7 @@ from qa.tables import Table, load_array, write_table
 
 FILES = ("segment.json", "doc_ids.json", "documents.jsonl", "documents.idx.npy", "doc_sha.npy", "doc_stat.npy",
          "doc_chunks.npy", "doc_sentences.npy", "chunks.jsonl", "chunks.idx.npy", "chunk_sentences.npy",
-         "chunk_sentence_ptr.npy", "sentences.npy", "chunk_vectors.npy", "sentence_vectors.npy", "dense.faiss",
+         "chunk_sentence_ptr.npy", "sentences.npy", "chunk_vectors.npy", "dense.faiss",
          "lexical/params.json")
 VECTOR_DTYPE = np.float16  # half the disk and page cache of float32; scores move by < 1e-3
 
@@ -40,7 +40,6 @@ class SegmentData:
     chunk_sentences: list[list[int]]
     sentences: np.ndarray  # (S, 3) int32: local document number, start, end
     chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray
     dense: Any  # faiss.Index over chunk_vectors
     dense_params: dict[str, Any]
     lexical: LexicalIndex
@@ -84,7 +83,6 @@ def write_segment(root: Path, data: SegmentData) -> str:
         np.save(tmp / "chunk_sentences.npy", np.array([r for rows in data.chunk_sentences for r in rows], np.int32))
         np.save(tmp / "sentences.npy", np.asarray(data.sentences, np.int32).reshape(-1, 3))
         np.save(tmp / "chunk_vectors.npy", np.asarray(data.chunk_vectors).astype(VECTOR_DTYPE))
-        np.save(tmp / "sentence_vectors.npy", np.asarray(data.sentence_vectors).astype(VECTOR_DTYPE))
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         data.lexical.save(tmp / "lexical")
         meta = {"documents": len(docs), "chunks": len(data.chunks), "sentences": int(len(data.sentences)),
@@ -115,12 +113,12 @@ class Segment:
         self.chunk_table = Table(path / "chunks.jsonl")
         load = {name: load_array(path / f"{name}.npy", mmap) for name in (
             "doc_sha", "doc_stat", "doc_chunks", "doc_sentences", "chunk_sentences", "chunk_sentence_ptr",
-            "sentences", "chunk_vectors", "sentence_vectors")}
+            "sentences", "chunk_vectors")}
         self.doc_sha, self.doc_stat = load["doc_sha"], load["doc_stat"]
         self.doc_chunks, self.doc_sentences = load["doc_chunks"], load["doc_sentences"]
         self.chunk_rows, self.chunk_row_ptr = load["chunk_sentences"], load["chunk_sentence_ptr"]
         self.sentences = load["sentences"]
-        self.chunk_vectors, self.sentence_vectors = load["chunk_vectors"], load["sentence_vectors"]
+        self.chunk_vectors = load["chunk_vectors"]
         self.dense = faiss.read_index(str(path / "dense.faiss"))
         dense_index.configure(self.dense, self.meta["dense"])
         self.lexical = LexicalIndex.load(path / "lexical", mmap=mmap)
@@ -146,8 +144,8 @@ class Segment:
                             f"expected {n_chunks - self.faiss_removed}×{m['dim']}")
         if self.chunk_vectors.shape != (n_chunks, m["dim"]):
             problems.append(f"chunk vectors are {self.chunk_vectors.shape}")
-        if self.sentence_vectors.shape != (n_sents, m["dim"]) or self.sentences.shape != (n_sents, 3):
-            problems.append(f"sentence vectors are {self.sentence_vectors.shape}, sentences {self.sentences.shape}")
+        if self.sentences.shape != (n_sents, 3):
+            problems.append(f"sentences are {self.sentences.shape}")
         if problems:
             raise ValueError(f"segment {self.path.name}: " + "; ".join(problems))
 

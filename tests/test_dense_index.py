@@ -27,8 +27,8 @@ def test_type_by_size_and_overrides(base_settings):
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
 def test_approximate_recall_at_10_against_exact(seed_index, base_settings, kind):
-    vectors = seed_index.sentence_vectors(np.arange(seed_index.counts["sentences"]))  # a few hundred real e5 vectors
-    base, queries = vectors[50:], vectors[:50]
+    vectors = seed_index.chunk_vectors(np.arange(seed_index.counts["chunks"]))  # real e5 vectors
+    base, queries = vectors[20:], vectors[:20]
     params = dense_index.choose(len(base), base_settings.replace(dense_index=kind))
     exact = dense_index.build(base, base.shape[1], {"type": "flat_ip"})
     approx = dense_index.build(base, base.shape[1], params)

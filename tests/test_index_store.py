@@ -11,6 +11,7 @@ import pytest
 from qa.config import Settings
 from qa.index_build import build_index
 from qa.index_store import BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock, load_index
+from qa.ingest.chunking import passage_text
 
 
 def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
@@ -19,9 +20,9 @@ def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
     seg = ix.segments[0]
     chunks = list(ix.iter_chunks())
     assert ix.counts["chunks"] == len(chunks) == seg.dense.ntotal == seg.lexical.num_docs
-    assert seg.sentence_vectors.shape == (ix.counts["sentences"], 384)
+    assert not (seg.path / "sentence_vectors.npy").exists()  # the reader made them unused (format 3)
     m = ix.manifest
-    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384 and m["format"] == 2
+    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384 and m["format"] == 3
     assert m["chunker"] == {"target_chars": base_settings.chunk_chars, "overlap": base_settings.chunk_overlap}
     assert set(ix.documents) == {p.name for p in Path(base_settings.corpus_dir).glob("*.txt")}
     assert {"faiss-cpu", "sentence-transformers", "numpy"} <= set(m["versions"])
@@ -39,11 +40,10 @@ def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
     assert ids.tolist() == [2]
 
 
-def test_per_sentence_embeddings_are_stored(seed_index, embedder):
-    row = 5
-    text = seed_index.sentence_text(row)
-    fresh = embedder.passages([text])[0]
-    assert float(fresh @ seed_index.sentence_vectors(np.array([row]))[0]) > 0.999
+def test_stored_chunk_vectors_are_the_passage_embeddings(seed_index, embedder):
+    chunk = seed_index.chunk(3)
+    fresh = embedder.passages([passage_text(chunk)])[0]
+    assert float(fresh @ seed_index.chunk_vectors(np.array([3]))[0]) > 0.999
 
 
 def copy_index(base_settings: Settings, tmp_path: Path) -> Settings:
@@ -77,7 +77,7 @@ def test_corrupt_index_gives_a_clear_message(seed_index, base_settings, tmp_path
     elif damage == "garble_faiss":
         (cur / "dense.faiss").write_bytes(b"not a faiss index at all")
     elif damage == "delete_vectors":
-        (cur / "sentence_vectors.npy").unlink()
+        (cur / "chunk_vectors.npy").unlink()
     elif damage == "garble_manifest":
         manifest.write_text("{broken")
     elif damage == "truncate_chunks":
