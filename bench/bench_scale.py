@@ -59,9 +59,14 @@ PLACES = ["朝阳", "凌源", "辽阳", "北票", "建平", "喀左", "龙城", 
 class MixedVectors:
     """Stands in for the model on the passage side only (see the module docstring)."""
 
+    runtime = "mixed-real-vectors"
+
     def __init__(self, base: np.ndarray) -> None:
         self.base = base
         self.dim = base.shape[1]
+
+    def describe(self) -> dict[str, object]:
+        return {"model": "stand-in (bench/bench_scale.py)", "dim": self.dim, "runtime": self.runtime}
 
     def passages(self, texts, progress=None):  # type: ignore[no-untyped-def]
         out = np.empty((len(texts), self.dim), np.float32)

@@ -40,7 +40,9 @@ class Settings:
     query_prompt: str | None = None
     passage_prompt: str | None = None
     batch_size: int = 32
-    threads: int = 0  # 0: let torch decide
+    threads: int = 0  # 0: every core the process may use
+    device: str = "cpu"  # "cuda" (or "cuda:N"): embedding and the reader on a GPU, with torch
+    embed_runtime: str = "auto"  # "auto" (int8 ONNX for the default model on CPU, else torch), "onnx-int8", "torch"
 
     chunk_chars: int = 220
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk

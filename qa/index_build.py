@@ -27,6 +27,8 @@ import numpy as np
 from qa import dense_index
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.embedding.checkpoint import BLOCK as CHECKPOINT_BLOCK
+from qa.embedding.checkpoint import EmbeddingCheckpoint
 from qa.index import Index
 from qa.index_store import FORMAT, build_lock, publish
 from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
@@ -38,7 +40,6 @@ from qa.segment import SegmentData, write_segment
 from qa.update_plan import diff, live_counts, plan_named, plan_update, read_changed, too_fragmented
 
 log = logging.getLogger(__name__)
-EMBED_BLOCK = 8192  # texts handed to the model at once (it batches them further)
 
 
 @dataclass
@@ -68,14 +69,15 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _progress(total: int, desc: str, enabled: bool) -> Any:
+def _progress(total: int, desc: str, enabled: bool, unit: str = "it") -> Any:
     import sys
 
     from tqdm.auto import tqdm
 
     # In a log file (no terminal) one line every 30 s is enough to show that work goes on.
     interval = 0.1 if sys.stderr.isatty() else 30.0
-    return tqdm(total=total, desc=desc, disable=not enabled or total == 0, leave=False, mininterval=interval)
+    return tqdm(total=total, desc=desc, disable=not enabled or total == 0, leave=False, mininterval=interval,
+                unit=unit)
 
 
 def load_documents(settings: Settings, show: bool) -> tuple[list[Document], list[SkippedFile]]:
@@ -84,7 +86,7 @@ def load_documents(settings: Settings, show: bool) -> tuple[list[Document], list
     def step(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = _progress(total, "documents", show)
+            bar = _progress(total, "documents", show, unit="docs")
         bar.update(1)
 
     try:
@@ -147,7 +149,11 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
                                  + (f" ({len(report.skipped)} files could not be read: {why})" if why else ""))
         phase("read")
         diff(previous, docs, report, plan)
-        data, embedded = _segment(settings, embedder, docs, files, previous, show_progress, on_embed, phase)
+        checkpoint = EmbeddingCheckpoint(settings.index_path / ".embedding", {
+            "model": settings.model, "prompts": list(settings.prompts), "dim": embedder.dim,
+            "runtime": embedder.runtime})
+        data, embedded = _segment(settings, embedder, docs, files, previous, checkpoint, show_progress, on_embed,
+                                  phase)
         report.embedded_chunks = embedded
         counts = live_counts(previous, kept, data)
         # A segment whose documents are all deleted is dropped (and its folder removed on publish).
@@ -166,9 +172,11 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "counts": counts, "mode": report.mode,
             "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": report.seconds, "embedded": {"chunks": embedded},
+            "embedding": embedder.describe(),
         }
         (settings.index_path / "segments").mkdir(parents=True, exist_ok=True)  # an update may delete everything
         report.path = str(publish(settings, manifest))
+        checkpoint.clear()
         phase("write")
         if on_publish is not None:
             on_publish()
@@ -190,8 +198,8 @@ def _compatible(previous: Index | None, settings: Settings) -> bool:
 
 
 def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files: dict[str, tuple[int, int]],
-             previous: Index | None, show_progress: bool, on_embed: Callable[[], None] | None,
-             phase: Callable[[str], None]) -> tuple[SegmentData, int]:
+             previous: Index | None, checkpoint: EmbeddingCheckpoint, show_progress: bool,
+             on_embed: Callable[[], None] | None, phase: Callable[[str], None]) -> tuple[SegmentData, int]:
     """Chunk, embed (or reuse) and index ``docs`` as one segment."""
     chunker = ChunkerSettings(settings.chunk_chars, settings.chunk_overlap)
     chunks: list[Chunk] = []
@@ -225,19 +233,31 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
         else:
             todo_chunks.extend(c.chunk_id for c in cs)
 
-    def embed(out: np.ndarray, rows: list[int], text: Callable[[int], str], desc: str) -> None:
-        """Embed block by block into the float16 array: millions of texts never sit in memory
-        as float32 vectors, nor all at once as strings."""
-        with _progress(len(rows), f"embedding {desc}", show_progress) as bar:
+    def embed(out: np.ndarray, rows: list[int], text: Callable[[int], str]) -> int:
+        """Embed part by part into the float16 array (millions of texts never sit in memory as
+        float32 vectors), saving each part so that a killed build resumes where it stopped."""
+        todo = []
+        for r in rows:
+            vec = checkpoint.get(text(r))
+            if vec is None:
+                todo.append(r)
+            else:
+                out[r] = vec
+        with _progress(len(rows), "embedding chunks", show_progress, unit="chunks") as bar:
+            bar.update(len(rows) - len(todo))
+
             def step(n: int) -> None:
                 if on_embed:
                     on_embed()
                 bar.update(n)
-            for i in range(0, len(rows), EMBED_BLOCK):
-                block = rows[i:i + EMBED_BLOCK]
-                out[block] = embedder.passages([text(r) for r in block], progress=step)
+            for i in range(0, len(todo), CHECKPOINT_BLOCK):
+                block = todo[i:i + CHECKPOINT_BLOCK]
+                texts = [text(r) for r in block]
+                out[block] = vectors = embedder.passages(texts, progress=step)
+                checkpoint.add(texts, vectors)
+        return len(todo)
 
-    embed(chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]), "chunks")
+    embedded = embed(chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]))
     phase("embed")
     lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
     dense_params = dense_index.choose(len(chunks), settings)
@@ -245,7 +265,7 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
     phase("lexical_and_faiss")
     data = SegmentData(docs, [files.get(d.doc_id, (0, 0)) for d in docs], chunks, chunk_sentences,
                        np.array(sentences, np.int32).reshape(-1, 3), chunk_vecs, dense, dense_params, lexical)
-    return data, len(todo_chunks)
+    return data, embedded
 
 
 def _stored_vectors(previous: Index | None, shas: list[str]) -> Callable[[str], np.ndarray | None]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from qa.answering import Answer, answer_question
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
+from qa.embedding.embedder import torch_device
 from qa.followup import Turn
 from qa.index import Index
 from qa.index_build import BuildReport, build_index
@@ -46,7 +47,7 @@ class QAService:
         with self._reader_lock:
             if self._reader is None:
                 self._reader = load_reader(e5_folder(self.settings), self.settings.reader_weights,
-                                           self.settings.reader_runtime)
+                                           self.settings.reader_runtime, torch_device(self.settings))
             return self._reader
 
     def load(self, build_if_missing: bool = True, show_progress: bool = True) -> Index:

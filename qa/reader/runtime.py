@@ -39,8 +39,9 @@ class SpanScore:
 
 class Reader:
     def __init__(self, e5_folder: Path, weights: Path = WEIGHTS, max_len: int = 192, stride: int = 64,
-                 max_answer_tokens: int = 32, runtime: str = "auto") -> None:
-        """``runtime``: "auto" (bf16 where native, else fp32), "bf16", "fp32" or "int8"."""
+                 max_answer_tokens: int = 32, runtime: str = "auto", device: str = "cpu") -> None:
+        """``runtime``: "auto" (bf16 where native, else fp32), "bf16", "fp32" or "int8" (CPU only);
+        ``device``: "cpu" or a torch CUDA device."""
         import torch
         from transformers import AutoTokenizer
 
@@ -48,8 +49,12 @@ class Reader:
         model = base_model(e5_folder)
         self.info = load_weights(model, weights)
         model.eval()
+        self.device = device
         if runtime == "auto":
-            runtime = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+            native = torch.cuda.is_bf16_supported() if device != "cpu" else torch.ops.mkldnn._is_mkldnn_bf16_supported()
+            runtime = "bf16" if native else "fp32"
+        if runtime == "int8" and device != "cpu":
+            raise ValueError("the int8 reader runtime is for CPU; on a GPU use auto, bf16 or fp32")
         if runtime == "int8":
             with warnings.catch_warnings():  # torch marks its quantized tensors deprecated, not yet removed
                 warnings.simplefilter("ignore", UserWarning)
@@ -58,7 +63,7 @@ class Reader:
         elif runtime not in ("bf16", "fp32"):
             raise ValueError(f"unknown reader runtime {runtime!r}: use auto, bf16, fp32 or int8")
         self.runtime = runtime
-        self.model = model
+        self.model = model.to(device)
         self.tokenizer = AutoTokenizer.from_pretrained(e5_folder)
         self.max_len, self.stride, self.max_answer_tokens = max_len, stride, max_answer_tokens
         self.weights = weights
@@ -67,9 +72,11 @@ class Reader:
     def logits(self, win: Windows) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
-        with self._lock, torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.runtime == "bf16"):
-            start, end = self.model(torch.from_numpy(win.input_ids), torch.from_numpy(win.attention))
-        return start.float().numpy(), end.float().numpy()
+        kind = "cpu" if self.device == "cpu" else "cuda"
+        with self._lock, torch.inference_mode(), torch.autocast(kind, torch.bfloat16, enabled=self.runtime == "bf16"):
+            start, end = self.model(torch.from_numpy(win.input_ids).to(self.device),
+                                    torch.from_numpy(win.attention).to(self.device))
+        return start.float().cpu().numpy(), end.float().cpu().numpy()
 
     def read(self, question: str, passages: list[str]) -> list[SpanScore]:
         """The best span of each passage (of all its windows), best first."""
@@ -105,11 +112,11 @@ class Reader:
         return SpanScore(int(win.passage[w]), lo, hi, float(pair[a, b]) - null, passage[lo:hi])
 
 
-def load_reader(e5_folder: Path, weights: Path | None = None, runtime: str = "auto") -> Reader:
+def load_reader(e5_folder: Path, weights: Path | None = None, runtime: str = "auto", device: str = "cpu") -> Reader:
     """The reader, with a clear error naming the weights file when it cannot be used."""
     path = weights or WEIGHTS
     try:
-        return Reader(e5_folder, path, runtime=runtime)
+        return Reader(e5_folder, path, runtime=runtime, device=device)
     except ReaderError:
         raise
     except Exception as exc:  # transformers/torch errors from a damaged file

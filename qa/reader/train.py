@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from qa.config import Settings
-from qa.embedding import resolve_model_path
+from qa.embedding import e5_folder
 from qa.reader.card import validate, write_card
 from qa.reader.data import Example, attach_negatives, load_examples
 from qa.reader.model import WEIGHTS, SpanModel, base_model, save_weights
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from transformers import AutoTokenizer
 
-    e5 = Path(resolve_model_path(Settings.from_env()))
+    e5 = e5_folder(Settings.from_env())
     tokenizer = AutoTokenizer.from_pretrained(e5)
     examples, paragraphs = [], {}
     for path in args.data:
