@@ -22,17 +22,32 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
                              **extra)
 
 
+def index_info(settings: Settings) -> dict[str, object]:
+    keys = ("build_id", "model", "dim", "chunker", "lexical", "counts", "mode", "built_at", "build_seconds",
+            "embedding", "skipped")
+    if settings.store == "milvus":
+        from qa.store.milvus import MilvusIndex
+
+        index = MilvusIndex(settings)
+        m = index.manifest
+        rows = {kind: index.count(f'kind == "{kind}"') for kind in ("chunk", "doc", "df")}
+        info = {"store": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection,
+                "collection": m["milvus"]["collection"], "analyzer": m["milvus"]["analyzer"],
+                "rows": {"chunks": rows["chunk"], "document_parts": rows["doc"], "df_buckets": rows["df"]}}
+    else:
+        from qa.index_store import read_manifest
+
+        m = read_manifest(settings)
+        info = {"store": "local", "path": str(settings.index_path), "segments": m.get("segments")}
+    return {**info, **{k: m.get(k) for k in keys}}
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from qa.service import QAService
 
     service = QAService(_settings(args))
     if args.action == "info":
-        from qa.index_store import read_manifest
-
-        m = read_manifest(service.settings)
-        keys = ("model", "dim", "chunker", "lexical", "segments", "counts", "mode", "built_at", "build_seconds",
-                "skipped")
-        print(json.dumps({k: m.get(k) for k in keys}, ensure_ascii=False, indent=2))
+        print(json.dumps(index_info(service.settings), ensure_ascii=False, indent=2))
         return 0
     if args.paths and args.action != "update":
         print("files can be named only with: qa index update FILE ...", file=sys.stderr)

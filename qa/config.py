@@ -57,6 +57,13 @@ class Settings:
     rrf_k: int = 60
     candidates: int = 50  # per-method depth before fusion
 
+    # Where the index lives: "local" (index files under index_root) or "milvus" (docs/scale-out.md).
+    store: str = "local"
+    milvus_uri: str = "http://127.0.0.1:19530"
+    milvus_token: str = ""  # "user:password" or an API key; never logged
+    milvus_collection: str = "qa"  # the alias that serving reads; builds are collections behind it
+    milvus_lexical: str = "terms"  # "terms" (our char tokens, whitespace analyzer) or "chinese" (Milvus's)
+
     # Dense index type: "auto" (flat below ann_threshold chunks, IVF-SQ8 above), "flat", "hnsw", "ivf".
     dense_index: str = "auto"
     ann_threshold: int = 50_000  # flat search costs ~5 ms here; BM25 pruning starts here too

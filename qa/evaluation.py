@@ -30,13 +30,13 @@ from qa.answering import answer_question
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
 from qa.index import Index
-from qa.index_build import build_index
-from qa.index_store import IndexUnavailable, load_index
+from qa.index_store import IndexUnavailable
 from qa.ingest.corpus import read_document
 from qa.metrics import em_score, f1_score
 from qa.reader.data import split_of
 from qa.reader.runtime import load_reader
 from qa.retrieval import retrieve
+from qa.store import build_store, load_store
 
 MODES = ("open", "gold", "unanswerable")
 METHODS = ("hybrid", "dense", "lexical")
@@ -91,12 +91,12 @@ def prepare(file: Path, settings: Settings, work: Path) -> tuple[Settings, list[
 
 def open_index(settings: Settings, embedder: Embedder) -> Index:
     try:
-        previous = load_index(settings)
+        previous = load_store(settings)
     except IndexUnavailable:
         previous = None
-    report = build_index(settings, embedder, previous)
+    report = build_store(settings, embedder, previous)
     print(f"indexed {report.documents} paragraphs: {report.chunks} chunks", file=sys.stderr)
-    return load_index(settings)
+    return load_store(settings)
 
 
 def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | None = None,

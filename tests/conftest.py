@@ -92,3 +92,29 @@ def server(base_settings, seed_index, tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A real Milvus (milvus-lite's gRPC server) on a free loopback port, stopped by its pid."""
+    port = free_port()
+    exe = Path(sys.executable).with_name("milvus-lite")
+    proc = subprocess.Popen([str(exe), "server", "--data-dir", str(tmp_path_factory.mktemp("milvus")),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    try:
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError as exc:
+                if proc.poll() is not None or time.time() > deadline:
+                    out = proc.stdout.read().decode(errors="replace")  # type: ignore[union-attr]
+                    raise RuntimeError("milvus-lite did not start:\n" + out) from exc
+                time.sleep(0.2)
+        yield uri
+    finally:
+        os.kill(proc.pid, 9)
+        proc.wait(timeout=20)

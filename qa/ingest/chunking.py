@@ -16,6 +16,10 @@ from qa.records import Chunk, Document
 from qa.sentences import split_sentences
 
 DUP_SENTENCE_MIN = 12  # shorter sentences ("同比增长5%。") may repeat legitimately
+# A "sentence" longer than this (a file without punctuation, a table flattened to one line) is cut
+# at soft breaks: no chunk outgrows what the model reads (512 tokens) or a store's text field.
+MAX_SENTENCE_CHARS = 1000
+SOFT_BREAKS = "，、,;；:： \t"
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,19 @@ def _sections(doc: Document) -> list[_Section]:
                 current.runs.append([])
                 continue
             seen_sent.add(skey)
-            current.runs[-1].append((s.start, s.end))
+            current.runs[-1].extend(_pieces(text, s.start, s.end))
     return sections
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = max(text.rfind(c, start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS) for c in SOFT_BREAKS)
+        cut = cut + 1 if cut >= start else start + MAX_SENTENCE_CHARS
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
 
 
 def chunk_document(doc: Document, settings: ChunkerSettings, first_id: int = 0) -> list[Chunk]:

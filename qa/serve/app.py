@@ -222,11 +222,17 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
 
     @app.get("/health", response_model=Health)
     def health() -> Health:
-        index = service.index
-        counts: dict[str, Any] = index.counts if index else {"documents": 0, "chunks": 0, "sentences": 0}
-        return Health(status="ok" if index else ("error" if service.load_error else "loading"),
+        index, error = service.index, service.load_error
+        counts: dict[str, Any] = {"documents": 0, "chunks": 0, "sentences": 0}
+        build_id = None
+        try:  # a remote store (Milvus) can fail after the index was loaded: say so here
+            if index is not None:
+                counts, build_id = index.counts, index.manifest.get("build_id")
+        except IndexUnavailable as exc:
+            index, error = None, str(exc)
+        return Health(status="ok" if index else ("error" if error else "loading"),
                       index_loaded=index is not None, model=settings.model, **counts,
-                      build_id=index.manifest.get("build_id") if index else None, error=service.load_error)
+                      build_id=build_id, error=error)
 
     @app.get("/documents", response_model=list[DocumentInfo])
     def documents(request: Request) -> Any:

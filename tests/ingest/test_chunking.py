@@ -55,3 +55,19 @@ def test_repeated_passage_in_seed_003_is_indexed_once():
     assert doc.text.count(sentence) == 2
     chunks = chunk_document(doc, ChunkerSettings(160, 0))
     assert sum(sentence in c.text for c in chunks) == 1
+
+
+def test_a_line_without_punctuation_is_cut_into_chunks_the_model_can_read(tmp_path):
+    """A 180,000-character line was one chunk: the model read its first 512 tokens, the rest was lost."""
+    from qa.ingest.chunking import MAX_SENTENCE_CHARS, ChunkerSettings, chunk_document
+    from qa.ingest.corpus import read_document
+
+    (tmp_path / "long.txt").write_text("很长的一行没有标点" * 10000 + "，结尾写着凌源市的编号是七七六", encoding="utf-8")
+    doc = read_document(tmp_path / "long.txt", "long.txt")
+    chunks = chunk_document(doc, ChunkerSettings(220, 1))
+    assert len(chunks) >= len(doc.text) // MAX_SENTENCE_CHARS
+    assert max(len(c.text) for c in chunks) <= MAX_SENTENCE_CHARS
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    assert "凌源市的编号是七七六" in chunks[-1].text
+    covered = {i for c in chunks for i in range(c.start, c.end)}
+    assert covered == set(range(len(doc.text)))
