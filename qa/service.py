@@ -64,7 +64,10 @@ class QAService:
                 log.info("built %d documents, %d chunks, %d sentences in %.1f s",
                          report.documents, report.chunks, report.sentences, report.seconds)
                 self.index = load_store(self.settings)
-            self.reader  # noqa: B018 -- loaded with the index, so the first question does not wait
+            # Both models load with the index, one after the other: the first questions do not wait,
+            # and two threads never import transformers' lazy modules at once (a race that fails).
+            self.embedder  # noqa: B018
+            self.reader  # noqa: B018
         except Exception as exc:  # reported by /health and /ask until a later load succeeds
             self.load_error = str(exc)
             raise

