@@ -92,7 +92,7 @@ class MilvusIndex:
     @property
     def manifest(self) -> dict[str, Any]:
         if time.monotonic() - self._read_at > MANIFEST_TTL:
-            rows = self.query(f"id == {META_ID}", ["data"])
+            rows = self.call("query", ids=[META_ID], output_fields=["data"])
             if not rows:
                 raise MilvusMissing(f"the Milvus collection {self.name!r} holds no build; "
                                         f"build one with: QA_STORE=milvus qa index build")
@@ -114,9 +114,13 @@ class MilvusIndex:
         return self._document(self.manifest.get("build_id"), doc_id)
 
     def _load_document(self, build_id: str, doc_id: str) -> Document | None:
-        rows = self.query(f'kind == "doc" and doc_id == {quoted(doc_id)}', ["part", "text", "data", "sha"])
+        fields = ["part", "text", "data", "sha", "doc_id"]
+        rows = [r for r in self.call("query", ids=[row_id("doc", doc_id, "0")], output_fields=fields)
+                if r["doc_id"] == doc_id]
         if not rows:
             return None
+        more = [row_id("doc", doc_id, str(p)) for p in range(1, rows[0]["data"].get("parts", 1))]
+        rows += self.call("query", ids=more, output_fields=fields) if more else []
         rows.sort(key=lambda r: r["part"])
         head = rows[0]["data"]
         return Document(doc_id=doc_id, title=head["title"], text="".join(r["text"] for r in rows),
@@ -148,8 +152,12 @@ class MilvusIndex:
         return np.array([rows[int(i)] for i in ids], np.float32).reshape(len(ids), -1)
 
     def _search(self, data: list[Any], field: str, k: int, within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        where = 'kind == "chunk"' + (f" and id in {[int(i) for i in within]}" if within is not None else "")
-        hits = self.call("search", data=data, anns_field=field, limit=k, filter=where, output_fields=[])[0]
+        """No filter (a scan in milvus-lite): other rows have zero vectors and no terms, so they
+        score 0 at best; a few more are asked for and dropped."""
+        where = f"id in {[int(i) for i in within]}" if within is not None else ""
+        hits = self.call("search", data=data, anns_field=field, limit=k + 8, filter=where,
+                         output_fields=["kind"])[0]
+        hits = [h for h in hits if h["entity"]["kind"] == "chunk"][:k]
         ids = np.array([int(h["id"]) for h in hits], np.int64)
         scores = np.array([float(h["distance"]) for h in hits], np.float32)
         return ids, scores
@@ -176,7 +184,8 @@ class MilvusIndex:
         """BM25 IDF of lexical tokens, from the ``df`` rows the build wrote."""
         buckets = sorted({df_bucket(t) for t in tokens})
         found: dict[str, float] = {}
-        for r in self.query(f'kind == "df" and part in {buckets}', ["data"]) if buckets else []:
+        ids = [row_id("df", str(b)) for b in buckets]
+        for r in self.call("query", ids=ids, output_fields=["data"]) if ids else []:
             found.update({t: float(v) for t, v in r["data"].items() if t in tokens})
         n = float(self.live_chunks)
         return {t: float(idf_of(np.float64(found.get(t, 0.0)), n)) for t in set(tokens)}

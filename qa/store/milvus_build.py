@@ -103,11 +103,13 @@ def _rows(settings: Settings, doc: Document, chunks: list[Chunk], vectors: np.nd
         text = passage_text(c)
         data = {k: val for k, val in c.to_json().items() if k not in ("chunk_id", "doc_id")}
         rows.append({"id": row_id("chunk", doc.doc_id, doc.sha256, str(n)), "kind": "chunk", "doc_id": doc.doc_id,
-                     "sha": doc.sha256, "part": n, "terms": fit_text(" ".join(tokenize(text))),
+                     "sha": doc.sha256, "part": n,
+                     "terms": fit_text(" ".join(tokenize(text)) if settings.milvus_lexical == "terms" else text),
                      "text": fit_text(text), "data": data, "vector": v.tolist()})
     parts = [doc.text[i:i + DOC_PART_CHARS] for i in range(0, max(len(doc.text), 1), DOC_PART_CHARS)]
     for p, text in enumerate(parts):
         data = {"title": doc.title, "encoding": doc.encoding, "stat": list(stat), "chunks": len(chunks),
+                "parts": len(parts),
                 "sentences": len({s for c in chunks for s in c.sentences}),
                 "blocks": [[b.kind, b.start, b.end] for b in doc.blocks],
                 "places": [[pl.start, pl.page, pl.label] for pl in doc.places]} if p == 0 else {}
@@ -290,7 +292,7 @@ def _update_df(client: Any, collection: str, previous: MilvusIndex, delta: Count
     if not buckets:
         return
     total: Counter[str] = Counter()
-    for r in previous.query(f'kind == "df" and part in {buckets}', ["data"]):
+    for r in previous.call("query", ids=[row_id("df", str(b)) for b in buckets], output_fields=["data"]):
         total.update(r["data"])
     total.update({t: n for t, n in delta.items() if n})
     _insert(client, collection, _df_rows(total, dim, set(buckets)), upsert=True)
