@@ -125,8 +125,11 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         if watcher:
             watcher.stop()
 
+    # Every route's invalid input is answered by ``invalid`` below with {"detail": str}; say so in
+    # OpenAPI instead of FastAPI's default list-shaped 422 schema.
+    invalid_input = {422: {"model": ErrorResponse, "description": "invalid input"}}
     app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
-                  version="0.1.0", lifespan=lifespan)
+                  version="0.1.0", lifespan=lifespan, responses=invalid_input)
     app.add_middleware(Limits, max_body=settings.max_body_bytes, rate=parse_rate(settings.rate_limit))
     if settings.cors_origins.strip():
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
@@ -134,8 +137,9 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
                            allow_headers=["Content-Type", "Authorization"])
     app.state.service = service
     app.state.reindexer = reindexer
-    app.include_router(admin_router(settings, reindexer))
-    app.include_router(openai_router(service, lambda q: _check_question(q, settings), _citations))
+    app.include_router(admin_router(settings, reindexer), responses=invalid_input)
+    app.include_router(openai_router(service, lambda q: _check_question(q, settings), _citations),
+                       responses=invalid_input)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.exception_handler(RequestValidationError)

@@ -194,3 +194,24 @@ def test_a_missing_collection_with_nothing_to_build_says_so(base_settings, embed
     s = milvus_settings(base_settings, milvus_uri, "never_built", tmp_path, corpus=tmp_path)
     with pytest.raises(IndexMissing, match="no index in Milvus"):
         load_store(s)
+
+
+def test_a_failed_build_leaves_the_served_collection_untouched(seed_milvus, embedder, tmp_path):
+    from qa.cli import index_info
+
+    s, before = seed_milvus
+    served = before.manifest["milvus"]["collection"]
+    collections = set(before.client.list_collections())
+
+    def fail() -> None:
+        raise RuntimeError("embedding failed")
+
+    (tmp_path / "new.txt").write_text("白石湾大桥全长1888米，于2023年10月建成通车。", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="embedding failed"):
+        build_store(s.replace(corpus_dir=tmp_path), embedder, show_progress=False, on_embed=fail)
+    after = load_store(s)
+    assert after.manifest["milvus"]["collection"] == served
+    assert set(after.client.list_collections()) == collections  # the half-built collection was dropped
+    info = index_info(s)
+    assert info["store"] == "milvus" and info["collection"] == served and info["alias"] == "seed"
+    assert info["rows"]["chunks"] == after.counts["chunks"] and info["build_id"] == after.manifest["build_id"]
