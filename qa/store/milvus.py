@@ -18,19 +18,18 @@ import numpy as np
 from qa.config import Settings
 from qa.lexical import TOKENIZERS, idf_of, query_text
 from qa.records import Block, Chunk, Document, Place
-from qa.store.milvus_schema import DF_BUCKETS, META_ID, MilvusMissing, MilvusUnavailable, connect, row_id, short_error
+from qa.store.milvus_schema import (
+    META_ID,
+    MilvusMissing,
+    MilvusUnavailable,
+    connect,
+    df_bucket,
+    quoted,
+    row_id,
+    short_error,
+)
 
 MANIFEST_TTL = 2.0  # seconds a replica trusts its copy of the manifest
-
-
-def df_bucket(token: str) -> int:
-    return row_id("df", token) % DF_BUCKETS
-
-
-def quoted(value: str) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
 
 
 class MilvusDocuments(Mapping[str, Document]):

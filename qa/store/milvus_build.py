@@ -28,14 +28,16 @@ from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.ingest.corpus import corpus_state, named_state, read_document
 from qa.lexical import TOKENIZERS
 from qa.records import Chunk, Document, SkippedFile
-from qa.store.milvus import MilvusIndex, df_bucket, quoted
+from qa.store.milvus import MilvusIndex
 from qa.store.milvus_schema import (
     DOC_PART_CHARS,
     META_ID,
     MilvusUnavailable,
     connect,
     create_collection,
+    df_bucket,
     fit_text,
+    quoted,
     row_id,
 )
 
@@ -256,7 +258,7 @@ def _update(settings: Settings, embedder: Embedder, client: Any, previous: Milvu
     report.added = [d.doc_id for d in docs if d.doc_id not in stored_docs and d.doc_id not in moved_to]
     report.changed = [d.doc_id for d in docs if d.doc_id in stored_docs and stored_docs[d.doc_id] != d.sha256]
     report.removed = [g for g in gone if stored_docs[g] not in new_shas]
-    replaced = [d.doc_id for d in docs if d.doc_id in stored_docs] + [d for d in gone] + \
+    replaced = [d.doc_id for d in docs if d.doc_id in stored_docs] + list(gone) + \
         [s.path for s in skipped if s.path in stored_docs]
     per_doc, vectors, report.embedded_chunks = _embed(
         settings, embedder, docs, _reuse(client, served, sorted(new_shas)), show_progress, on_embed)

@@ -15,6 +15,7 @@ serving reads them by primary key: a filtered scan costs 50 ms in milvus-lite, a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any
 
@@ -38,6 +39,15 @@ class MilvusUnavailable(IndexUnavailable):
 
 class MilvusMissing(MilvusUnavailable, IndexMissing):
     """Milvus is up but holds no build under the alias yet."""
+
+
+def quoted(value: object) -> str:
+    """A string or list of strings as a Milvus filter literal."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def df_bucket(token: str) -> int:
+    return row_id("df", token) % DF_BUCKETS
 
 
 def row_id(*parts: str) -> int:
