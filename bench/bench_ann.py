@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_api import stored_vectors  # noqa: E402
 
-from qa import dense_index  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.service import QAService  # noqa: E402
+from qa.store import dense_index  # noqa: E402
 
 
 def synthetic(base: np.ndarray, n: int, rng: np.random.Generator, batch: int = 100_000) -> np.ndarray:

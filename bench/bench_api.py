@@ -32,8 +32,8 @@ UNANSWERABLE = ["珠穆朗玛峰的海拔有多高？", "今天北京的天气�
 
 def questions_from_index(n: int, settings=None, index=None) -> list[str]:  # type: ignore[no-untyped-def]
     from qa.config import Settings
-    from qa.index_store import load_index
     from qa.serve.pages import cloze_question
+    from qa.store.index_store import load_index
 
     index = index or load_index(settings or Settings.from_env())
     qs = []

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder  # noqa: E402
 from qa.evaluation import prepare  # noqa: E402
-from qa.index_build import build_index  # noqa: E402
-from qa.index_store import load_index  # noqa: E402
 from qa.retrieval import retrieve  # noqa: E402
+from qa.store.index_build import build_index  # noqa: E402
+from qa.store.index_store import load_index  # noqa: E402
 
 
 def recall(index, embedder: Embedder, settings: Settings, questions, starts) -> dict[str, float]:  # type: ignore[no-untyped-def]

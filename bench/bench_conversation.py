@@ -89,7 +89,7 @@ def score(answers: list[str], a) -> tuple[float, bool]:  # type: ignore[no-untyp
 
 def seed_set(path: Path) -> None:
     """The hand-written conversations about the bundled corpus, asked against its index."""
-    from qa.index_store import load_index
+    from qa.store.index_store import load_index
 
     settings = Settings.from_env()
     embedder = Embedder(settings)

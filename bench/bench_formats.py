@@ -32,11 +32,11 @@ import samples  # noqa: E402
 from qa.answering import answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
-from qa.index_build import build_index  # noqa: E402
-from qa.index_store import load_index  # noqa: E402
 from qa.ingest import ocr  # noqa: E402
 from qa.ingest.corpus import read_document  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
+from qa.store.index_build import build_index  # noqa: E402
+from qa.store.index_store import load_index  # noqa: E402
 
 
 def timed(path: Path, units: int, unit: str) -> dict[str, object]:

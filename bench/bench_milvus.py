@@ -32,8 +32,8 @@ from bench_api import measure, questions_from_index, start_server, stored_vector
 from bench_scale import MixedVectors, rss_mb, write_corpus  # noqa: E402
 
 from qa.config import Settings  # noqa: E402
-from qa.index_store import load_index  # noqa: E402
 from qa.store import build_store  # noqa: E402
+from qa.store.index_store import load_index  # noqa: E402
 
 
 def start_milvus(data: Path) -> tuple[subprocess.Popen, str]:
@@ -79,7 +79,7 @@ def main() -> None:
     args = p.parse_args()
     base = Settings.from_env().replace(corpus_dir=ROOT / "corpus", index_dir=args.keep / "seed")
     from qa.embedding import Embedder
-    from qa.index_build import build_index
+    from qa.store.index_build import build_index
 
     if not (base.index_path / "current").exists():
         build_index(base, Embedder(base), show_progress=False)

@@ -54,7 +54,7 @@ class OnnxReader(Reader):
 
 
 def passages(n: int) -> list[str]:
-    from qa.index_store import load_index
+    from qa.store.index_store import load_index
 
     index = load_index(Settings.from_env(corpus_dir=Path("corpus")))
     return [c.text for c in list(index.iter_chunks())[10:10 + n]]

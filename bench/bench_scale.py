@@ -45,12 +45,12 @@ from bench_api import measure, questions_from_index, start_server, stored_vector
 
 from qa.answering import answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.index_build import build_index  # noqa: E402
-from qa.index_store import load_index  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.retrieval import lexical_max_df  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
 from qa.service import QAService  # noqa: E402
+from qa.store.index_build import build_index  # noqa: E402
+from qa.store.index_store import load_index  # noqa: E402
 
 PLACES = ["朝阳", "凌源", "辽阳", "北票", "建平", "喀左", "龙城", "双塔", "锦州", "阜新", "铁岭", "鞍山", "本溪",
           "丹东"]
@@ -210,7 +210,7 @@ def update_one(settings: Settings, fake: MixedVectors) -> dict[str, Any]:
     walking the corpus); edit another and update as the server does for an upload (the index
     already loaded, told the file, the new build loaded by reusing the open segments). Both
     documents come from the middle of the corpus, so their old versions sit in the big first
-    segment and are erased from it afterwards (qa.scrub), the costly case."""
+    segment and are erased from it afterwards (qa.store.scrub), the costly case."""
     files = sorted(settings.corpus_dir.glob("part*/doc*.txt"))
     location = load_index(settings).doc_location
     ids = [f.relative_to(settings.corpus_dir).as_posix() for f in files[len(files) // 2:]]

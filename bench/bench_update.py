@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder  # noqa: E402
-from qa.index_build import build_index  # noqa: E402
-from qa.index_store import load_index  # noqa: E402
 from qa.ingest.corpus import load_corpus  # noqa: E402
 from qa.sentences import split_sentences  # noqa: E402
+from qa.store.index_build import build_index  # noqa: E402
+from qa.store.index_store import load_index  # noqa: E402
 
 
 def synthetic_corpus(dest: Path, n: int, seed: int = 7) -> None:

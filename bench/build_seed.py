@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder  # noqa: E402
-from qa.index_build import build_index  # noqa: E402
+from qa.store.index_build import build_index  # noqa: E402
 
 
 def main() -> None:

@@ -20,13 +20,13 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.followup import Turn, index_salience, resolve
-from qa.index import Index
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
 from qa.records import Chunk
 from qa.retrieval import Hit, retrieve
 from qa.sentences import split_sentences
+from qa.store.index import Index
 
 NO_ANSWER = "文档中没有找到相关答案。"
 # A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the

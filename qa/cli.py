@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from qa.config import Settings
-from qa.index_store import BuildInProgress, IndexUnavailable
+from qa.store.index_store import BuildInProgress, IndexUnavailable
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def index_info(settings: Settings) -> dict[str, object]:
                 "collection": m["milvus"]["collection"], "analyzer": m["milvus"]["analyzer"],
                 "rows": {"chunks": rows["chunk"], "document_parts": rows["doc"], "df_buckets": rows["df"]}}
     else:
-        from qa.index_store import read_manifest
+        from qa.store.index_store import read_manifest
 
         m = read_manifest(settings)
         info = {"store": "local", "path": str(settings.index_path), "segments": m.get("segments")}

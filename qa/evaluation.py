@@ -29,14 +29,14 @@ import numpy as np
 from qa.answering import answer_question
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
-from qa.index import Index
-from qa.index_store import IndexUnavailable
 from qa.ingest.corpus import read_document
 from qa.metrics import em_score, f1_score
 from qa.reader.data import split_of
 from qa.reader.runtime import load_reader
 from qa.retrieval import retrieve
 from qa.store import build_store, load_store
+from qa.store.index import Index
+from qa.store.index_store import IndexUnavailable
 
 MODES = ("open", "gold", "unanswerable")
 METHODS = ("hybrid", "dense", "lexical")

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.folding import fold
-from qa.index import Index
-from qa.lexical import char_tokens
 from qa.reader.evidence import posseg
+from qa.store.index import Index
+from qa.store.lexical import char_tokens
 
 MAX_TURNS = 10  # earlier turns looked at
 DECAY = 0.5  # weight of a turn's topics per step back

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.config import Settings
-from qa.index import Index
+from qa.store.index import Index
 
 
 class Hit(NamedTuple):

@@ -16,11 +16,11 @@ from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
 from qa.embedding.embedder import torch_device
 from qa.followup import Turn
-from qa.index import Index
-from qa.index_build import BuildReport
-from qa.index_store import IndexMissing, IndexUnavailable
 from qa.reader.runtime import Reader, load_reader
 from qa.store import build_store, load_store
+from qa.store.index import Index
+from qa.store.index_build import BuildReport
+from qa.store.index_store import IndexMissing, IndexUnavailable
 
 log = logging.getLogger(__name__)
 questions_log = logging.getLogger("qa.questions")  # written to only with QA_LOG_QUESTIONS=1

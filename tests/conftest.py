@@ -16,10 +16,10 @@ import pytest
 
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
-from qa.index import Index
-from qa.index_build import build_index
-from qa.index_store import load_index
 from qa.reader.runtime import Reader, load_reader
+from qa.store.index import Index
+from qa.store.index_build import build_index
+from qa.store.index_store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

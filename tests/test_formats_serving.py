@@ -7,10 +7,10 @@ import pytest
 import samples
 from fastapi.testclient import TestClient
 
-from qa.index_build import build_index
-from qa.index_store import load_index
 from qa.serve.app import create_app
 from qa.service import QAService
+from qa.store.index_build import build_index
+from qa.store.index_store import load_index
 
 TOKEN = "formats-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

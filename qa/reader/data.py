@@ -58,7 +58,7 @@ def attach_negatives(examples: list[Example], paragraphs: dict[str, tuple[str, s
     the passage a retriever would wrongly hand the reader, to be read as "no answer"."""
     import bm25s
 
-    from qa.lexical import char_tokens
+    from qa.store.lexical import char_tokens
 
     for split in {s for s, _ in paragraphs.values()}:
         ids = [pid for pid, (s, _) in paragraphs.items() if s == split]

@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from qa.answering import Answer
 from qa.config import Settings
 from qa.followup import Turn
-from qa.index_store import IndexUnavailable
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.formats import SUFFIXES
 from qa.ingest.pdf import render_page
@@ -58,6 +57,7 @@ from qa.serve.pages import (
     span_of,
 )
 from qa.service import QAService
+from qa.store.index_store import IndexUnavailable
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parents[2] / "web"

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from qa.index import Index
 from qa.ingest.extract import UnreadableFile
 from qa.ingest.pdf import find_boxes
 from qa.records import Block, Document
+from qa.store.index import Index
 
 Segment = tuple[str, str]
 

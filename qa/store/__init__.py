@@ -1,4 +1,5 @@
-"""Where an index lives: local files (``qa.index_store``, the default) or Milvus (``milvus``).
+"""Where an index lives: local files (the default: ``index_build`` writes segments, ``index_store``
+publishes and loads them, ``index`` reads them) or Milvus (``milvus_build``, ``milvus``).
 
 Retrieval, answering and serving read either through the same methods (``documents``,
 ``chunk``, ``dense_search``, ``lexical_search``, ``idf``, ``counts``, ``manifest``); these two
@@ -9,12 +10,13 @@ which store they build or load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
-from qa.embedding import Embedder
-from qa.index_build import BuildReport, build_index
-from qa.index_store import load_index
+
+if TYPE_CHECKING:  # the submodules import this package's siblings; load them on first use
+    from qa.embedding import Embedder
+    from qa.store.index_build import BuildReport
 
 STORES = ("local", "milvus")
 
@@ -30,6 +32,8 @@ def load_store(settings: Settings, reuse: Any = None) -> Any:
     """The served index; ``IndexUnavailable`` (its message says why and what to do) otherwise."""
     check_store(settings)
     if settings.store == "local":
+        from qa.store.index_store import load_index
+
         return load_index(settings, reuse=reuse)
     from qa.store.milvus import MilvusIndex
 
@@ -41,6 +45,8 @@ def build_store(settings: Settings, embedder: Embedder, previous: Any = None, sh
                 on_embed: Callable[[], None] | None = None) -> BuildReport:
     check_store(settings)
     if settings.store == "local":
+        from qa.store.index_build import build_index
+
         return build_index(settings, embedder, previous, show_progress=show_progress, paths=paths,
                            on_publish=on_publish, on_embed=on_embed)
     from qa.store.milvus_build import build_milvus

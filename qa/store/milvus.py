@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from qa.config import Settings
-from qa.lexical import TOKENIZERS, idf_of, query_text
 from qa.records import Block, Chunk, Document, Place
+from qa.store.lexical import TOKENIZERS, idf_of, query_text
 from qa.store.milvus_schema import (
     META_ID,
     MilvusMissing,

@@ -22,12 +22,12 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
-from qa.index_build import BuildReport, build_vectors, checkpoint_of, load_documents, versions
-from qa.index_store import FORMAT, build_lock
 from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.ingest.corpus import corpus_state, named_state, read_document
-from qa.lexical import TOKENIZERS
 from qa.records import Chunk, Document, SkippedFile
+from qa.store.index_build import BuildReport, build_vectors, checkpoint_of, load_documents, versions
+from qa.store.index_store import FORMAT, build_lock
+from qa.store.lexical import TOKENIZERS
 from qa.store.milvus import MilvusIndex
 from qa.store.milvus_schema import (
     DOC_PART_CHARS,

@@ -20,7 +20,7 @@ import logging
 from typing import Any
 
 from qa.config import Settings
-from qa.index_store import IndexMissing, IndexUnavailable
+from qa.store.index_store import IndexMissing, IndexUnavailable
 
 KINDS = ("chunk", "doc", "meta", "df")
 TEXT_BYTES = 65_535  # Milvus's VARCHAR limit, in bytes

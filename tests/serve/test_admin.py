@@ -136,11 +136,11 @@ def test_uploads_during_a_build_are_all_in_the_queued_update(app_client, monkeyp
 
 
 def _fail_disk_full(monkeypatch):
-    import qa.segment
+    import qa.store.segment
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(qa.segment.np, "save", full)
+    monkeypatch.setattr(qa.store.segment.np, "save", full)
 
 
 def _fail_embedding(monkeypatch, service):

@@ -4,9 +4,9 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.index_build import build_index
 from qa.serve.app import create_app
 from qa.service import QAService
+from qa.store.index_build import build_index
 
 
 @pytest.fixture(scope="module")

@@ -189,7 +189,7 @@ def test_unreachable_milvus_is_reported_by_health_and_ask(base_settings, tmp_pat
 
 
 def test_a_missing_collection_with_nothing_to_build_says_so(base_settings, embedder, milvus_uri, tmp_path):
-    from qa.index_store import IndexMissing
+    from qa.store.index_store import IndexMissing
 
     s = milvus_settings(base_settings, milvus_uri, "never_built", tmp_path, corpus=tmp_path)
     with pytest.raises(IndexMissing, match="no index in Milvus"):

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.ingest.chunking import passage_text
-from qa.segment import Segment
-from qa.tables import offsets_path
+from qa.store.segment import Segment
+from qa.store.tables import offsets_path
 
 BLANK_DOC = {"doc_id": "", "title": "", "sha256": "", "encoding": "", "text": "", "blocks": []}
 BLANK_CHUNK = {"doc_id": "", "title": "", "heading_path": [], "start": 0, "end": 0, "text": "", "sentences": []}

@@ -24,20 +24,20 @@ from typing import Any
 
 import numpy as np
 
-from qa import dense_index
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.embedding.checkpoint import BLOCK as CHECKPOINT_BLOCK
 from qa.embedding.checkpoint import EmbeddingCheckpoint
-from qa.index import Index
-from qa.index_store import FORMAT, build_lock, publish
 from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.ingest.corpus import corpus_state, load_corpus, named_state
-from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document, SkippedFile
-from qa.scrub import scrub
-from qa.segment import SegmentData, write_segment
-from qa.update_plan import diff, live_counts, plan_named, plan_update, read_changed, too_fragmented
+from qa.store import dense_index
+from qa.store.index import Index
+from qa.store.index_store import FORMAT, build_lock, publish
+from qa.store.lexical import LexicalIndex
+from qa.store.scrub import scrub
+from qa.store.segment import SegmentData, write_segment
+from qa.store.update_plan import diff, live_counts, plan_named, plan_update, read_changed, too_fragmented
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import dense_index
 from qa.answering import answer_question
-from qa.index_build import build_index
-from qa.index_store import load_index
+from qa.store import dense_index
+from qa.store.index_build import build_index
+from qa.store.index_store import load_index
 
 
 def test_type_by_size_and_overrides(base_settings):

@@ -6,7 +6,7 @@ import pytest
 
 from qa.ingest.chunking import ChunkerSettings, chunk_document, passage_text
 from qa.ingest.corpus import load_corpus
-from qa.lexical import LexicalIndex, char_tokens, jieba_tokens, top_k
+from qa.store.lexical import LexicalIndex, char_tokens, jieba_tokens, top_k
 
 
 def seed_texts(base_settings):
@@ -29,11 +29,11 @@ def test_scores_equal_bm25s(base_settings):
 
 
 def test_block_wise_build_equals_one_block(base_settings, monkeypatch):
-    import qa.lexical
+    import qa.store.lexical
 
     texts = seed_texts(base_settings)
     whole = LexicalIndex.build(texts)
-    monkeypatch.setattr(qa.lexical, "BUILD_BLOCK", 7)
+    monkeypatch.setattr(qa.store.lexical, "BUILD_BLOCK", 7)
     blocks = LexicalIndex.build(texts)
     assert whole.vocab == blocks.vocab
     for name in ("indptr", "indices", "data"):

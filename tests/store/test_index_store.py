@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.index_build import build_index
-from qa.index_store import BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock, load_index
 from qa.ingest.chunking import passage_text
+from qa.store.index_build import build_index
+from qa.store.index_store import BuildInProgress, IndexCorrupt, IndexMismatch, IndexMissing, build_lock, load_index
 
 
 def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
@@ -154,10 +154,10 @@ def test_an_update_that_deletes_every_document_serves_an_empty_index(base_settin
 def test_a_build_killed_while_embedding_resumes_without_re_embedding(base_settings, embedder, tmp_path,
                                                                      monkeypatch):
     """What was embedded before the failure is kept on disk; the next build embeds only the rest."""
-    import qa.index_build
+    import qa.store.index_build
 
     block = 16  # texts per saved part (1024 in use); small, so that a few documents make several parts
-    monkeypatch.setattr(qa.index_build, "CHECKPOINT_BLOCK", block)
+    monkeypatch.setattr(qa.store.index_build, "CHECKPOINT_BLOCK", block)
     calls = []
 
     def die_in_the_third_part():

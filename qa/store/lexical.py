@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.folding import fold
-from qa.tables import load_array
+from qa.store.tables import load_array
 
 log = logging.getLogger(__name__)
 

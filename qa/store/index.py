@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from qa import dense_index
-from qa.lexical import idf_of, top_k
 from qa.records import Chunk, Document
-from qa.segment import Segment
+from qa.store import dense_index
+from qa.store.lexical import idf_of, top_k
+from qa.store.segment import Segment
 
 
 class Documents(Mapping[str, Document]):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from qa.answering import answer_question
-from qa.index_build import build_index
-from qa.index_store import load_index
+from qa.store.index_build import build_index
+from qa.store.index_store import load_index
 
 FACT = "青龙山水库的蓄水量是4321万立方米。该水库建于1958年，是全县最大的水库。"
 GONE = "002_6898f3103771f9f9.txt"

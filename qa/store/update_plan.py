@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings
-from qa.index import Index
 from qa.ingest.corpus import read_or_skip
 from qa.records import Document, SkippedFile
-from qa.segment import SegmentData
+from qa.store.index import Index
+from qa.store.segment import SegmentData
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """On-disk layout of an index, atomic publishing, and loading with clear errors.
 
-An index folder holds ``segments/<id>/`` (see ``qa.segment``), ``builds/<id>/manifest.json``
+An index folder holds ``segments/<id>/`` (see ``qa.store.segment``), ``builds/<id>/manifest.json``
 and a ``current`` symlink to the newest build. A build's manifest names its segments and,
 for each, the documents deleted from it since it was written. Publishing writes a new
 manifest and replaces the symlink (one atomic rename), so readers see the old index or the
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import Settings
-from qa.index import Index
-from qa.segment import Segment
+from qa.store.index import Index
+from qa.store.segment import Segment
 
 FORMAT = 3  # 3: no per-sentence vectors (the reader made them unused)
 

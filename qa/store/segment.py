@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from qa.lexical import LexicalIndex
 from qa.records import Block, Chunk, Document, Place
-from qa.tables import Table, load_array, write_table
+from qa.store.lexical import LexicalIndex
+from qa.store.tables import Table, load_array, write_table
 
 FILES = ("segment.json", "doc_ids.json", "documents.jsonl", "documents.idx.npy", "doc_sha.npy", "doc_stat.npy",
          "doc_chunks.npy", "doc_sentences.npy", "chunks.jsonl", "chunks.idx.npy", "chunk_sentences.npy",
@@ -101,7 +101,7 @@ class Segment:
     def __init__(self, path: Path, mmap: bool = True) -> None:
         import faiss
 
-        from qa import dense_index
+        from qa.store import dense_index
 
         missing = [name for name in FILES if not (path / name).exists()]
         if missing:
@@ -123,7 +123,7 @@ class Segment:
         dense_index.configure(self.dense, self.meta["dense"])
         self.lexical = LexicalIndex.load(path / "lexical", mmap=mmap)
         scrubbed = json.loads((path / "scrubbed.json").read_text()) if (path / "scrubbed.json").exists() else {}
-        self.scrubbed: list[int] = scrubbed.get("docs", [])  # deleted documents erased in place (qa.scrub)
+        self.scrubbed: list[int] = scrubbed.get("docs", [])  # deleted documents erased in place (qa.store.scrub)
         self.faiss_removed: int = scrubbed.get("faiss_removed", 0)
         # A request reads a few sentences of the same few documents; parse each once.
         self.document = functools.lru_cache(maxsize=64)(self._document)
@@ -136,7 +136,7 @@ class Segment:
             problems.append(f"document tables disagree with the count {n_docs}")
         if not (len(self.chunk_table) == n_chunks == len(self.chunk_row_ptr) - 1 == self.lexical.num_docs):
             problems.append(f"chunk tables disagree with the count {n_chunks}")
-        # IVF loses the entries of erased documents (qa.scrub); a crash between its rewrite and
+        # IVF loses the entries of erased documents (qa.store.scrub); a crash between its rewrite and
         # scrubbed.json leaves fewer entries than recorded, which searching does not mind.
         low = n_chunks - self.faiss_removed if m["dense"]["type"] != "ivf_sq8" else 0
         if not low <= self.dense.ntotal <= n_chunks - self.faiss_removed or self.dense.d != m["dim"]:
