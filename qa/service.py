@@ -17,8 +17,7 @@ from qa.embedding import Embedder, e5_folder
 from qa.embedding.embedder import torch_device
 from qa.followup import Turn
 from qa.reader.runtime import Reader, load_reader
-from qa.store import build_store, load_store
-from qa.store.index import Index
+from qa.store import ServedIndex, build_store, load_store
 from qa.store.index_build import BuildReport
 from qa.store.index_store import IndexMissing, IndexUnavailable
 
@@ -33,7 +32,7 @@ class QAService:
         self._embedder_lock = threading.Lock()
         self._reader = reader
         self._reader_lock = threading.Lock()
-        self.index: Index | None = None
+        self.index: ServedIndex | None = None
         self.load_error: str | None = None
 
     @property
@@ -51,7 +50,7 @@ class QAService:
                                            self.settings.reader_runtime, torch_device(self.settings))
             return self._reader
 
-    def load(self, build_if_missing: bool = True, show_progress: bool = True) -> Index:
+    def load(self, build_if_missing: bool = True, show_progress: bool = True) -> ServedIndex:
         """Load the index, building it first when there is none."""
         try:
             try:
@@ -89,7 +88,7 @@ class QAService:
         return build_store(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
                            on_publish=on_publish)
 
-    def reload(self) -> Index:
+    def reload(self) -> ServedIndex:
         """Load the newest published build and swap it in."""
         new = load_store(self.settings, reuse=self.index)
         self.index = new

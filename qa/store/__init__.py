@@ -10,13 +10,17 @@ which store they build or load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from qa.config import Settings
 
 if TYPE_CHECKING:  # the submodules import this package's siblings; load them on first use
     from qa.embedding import Embedder
+    from qa.store.index import Index
     from qa.store.index_build import BuildReport
+    from qa.store.milvus import MilvusIndex
+
+ServedIndex: TypeAlias = "Index | MilvusIndex"  # what retrieval, answering and serving read
 
 STORES = ("local", "milvus")
 
@@ -28,7 +32,7 @@ def check_store(settings: Settings) -> None:
         raise ValueError(f"QA_MILVUS_LEXICAL={settings.milvus_lexical!r}: use terms or chinese")
 
 
-def load_store(settings: Settings, reuse: Any = None) -> Any:
+def load_store(settings: Settings, reuse: Any = None) -> ServedIndex:
     """The served index; ``IndexUnavailable`` (its message says why and what to do) otherwise."""
     check_store(settings)
     if settings.store == "local":
@@ -40,8 +44,9 @@ def load_store(settings: Settings, reuse: Any = None) -> Any:
     return MilvusIndex(settings)  # its errors are IndexUnavailable (IndexMissing when there is no build)
 
 
-def build_store(settings: Settings, embedder: Embedder, previous: Any = None, show_progress: bool = True,
-                paths: list[str] | None = None, on_publish: Callable[[], object] | None = None,
+def build_store(settings: Settings, embedder: Embedder, previous: ServedIndex | None = None,
+                show_progress: bool = True, paths: list[str] | None = None,
+                on_publish: Callable[[], object] | None = None,
                 on_embed: Callable[[], None] | None = None) -> BuildReport:
     check_store(settings)
     if settings.store == "local":
