@@ -96,6 +96,7 @@ class Settings:
     max_upload_bytes: int = 50_000_000
     max_body_bytes: int = 1_000_000  # request bodies (uploads excepted: QA_MAX_UPLOAD_BYTES)
     rate_limit: str = ""  # per client address, e.g. "60/minute"; empty: none
+    max_pending: int = 32  # questions answered or waiting at once; more get 503 + Retry-After (0: no bound)
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty: none
     log_questions: bool = False  # QA_LOG_QUESTIONS=1: asked questions go to the log (off: they may be private)
     watch_interval: float = 2.0

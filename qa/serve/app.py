@@ -130,7 +130,8 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
     invalid_input = {422: {"model": ErrorResponse, "description": "invalid input"}}
     app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
                   version="0.1.0", lifespan=lifespan, responses=invalid_input)
-    app.add_middleware(Limits, max_body=settings.max_body_bytes, rate=parse_rate(settings.rate_limit))
+    app.add_middleware(Limits, max_body=settings.max_body_bytes, rate=parse_rate(settings.rate_limit),
+                       max_pending=settings.max_pending)
     if settings.cors_origins.strip():
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],

@@ -1,6 +1,6 @@
 """What every request goes through before a route sees it: a body size limit, an optional
-per-client rate limit, and the security headers of every response. Pure ASGI middleware, so a
-refused request costs no parsing.
+per-client rate limit, a bound on questions being answered at once, and the security headers of
+every response. Pure ASGI middleware, so a refused request costs no parsing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 UPLOAD_PATHS = ("/admin/documents",)  # multipart uploads: bounded by QA_MAX_UPLOAD_BYTES instead
+ANSWER_PATHS = ("/ask", "/v1/chat/completions", "/")  # POSTs that run the models
 NO_CSP_PATHS = ("/docs", "/redoc")  # FastAPI's API explorer pages load their own scripts
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -42,10 +43,14 @@ async def _reply(send: Any, status: int, detail: str, headers: list[tuple[bytes,
 
 class Limits:
     """``max_body``: bytes a request body may have (uploads excepted); ``rate``: (requests,
-    seconds) per client address, a token bucket that refills evenly."""
+    seconds) per client address, a token bucket that refills evenly; ``max_pending``: questions
+    being answered or waiting for a worker at once. Past it a question is refused at once with
+    503 and Retry-After: under overload, a short wait for a clear answer beats a queue that only
+    grows (0: no bound)."""
 
-    def __init__(self, app: Any, max_body: int, rate: tuple[int, float] | None) -> None:
-        self.app, self.max_body, self.rate = app, max_body, rate
+    def __init__(self, app: Any, max_body: int, rate: tuple[int, float] | None, max_pending: int = 0) -> None:
+        self.app, self.max_body, self.rate, self.max_pending = app, max_body, rate, max_pending
+        self.pending = 0  # only touched on the event loop
         self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, last time)
         self._lock = threading.Lock()
 
@@ -86,6 +91,12 @@ class Limits:
                 return
             receive = _replay(body, receive)
 
+        answering = self.max_pending > 0 and scope.get("method") == "POST" and path in ANSWER_PATHS
+        if answering and self.pending >= self.max_pending:
+            await _reply(send, 503, "服务繁忙，请稍后再试。 / The service is busy; retry shortly.",
+                         [(b"retry-after", b"1")])
+            return
+
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + HEADERS
@@ -94,7 +105,14 @@ class Limits:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if not answering:
+            await self.app(scope, receive, send_with_headers)
+            return
+        self.pending += 1
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self.pending -= 1
 
     async def _read(self, receive: Any) -> bytes | None:
         """The whole body (a body sent without a length, chunked, is counted as it arrives), or

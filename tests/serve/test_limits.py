@@ -60,3 +60,34 @@ def test_security_headers_and_cors(base_settings, embedder, reader, seed_index):
         assert pre.headers["access-control-allow-origin"] == "http://intranet.example"
         other = c.options("/ask", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
         assert other.headers.get("access-control-allow-origin") != "http://evil.example"
+
+
+def test_questions_past_the_bound_are_refused_at_once_with_retry_after(base_settings, seed_index, embedder, reader):
+    """Overload sheds load early: with room for one question in flight, a second one asked
+    meanwhile gets 503 and Retry-After at once instead of queueing; afterwards all is well."""
+    import threading
+    import time
+
+    service = QAService(base_settings.replace(max_pending=1), embedder, reader)
+    service.index = seed_index
+    release = threading.Event()
+    real_ask = service.ask
+
+    def slow_ask(*args, **kwargs):
+        release.wait(10)
+        return real_ask(*args, **kwargs)
+
+    service.ask = slow_ask  # type: ignore[method-assign]
+    with TestClient(create_app(base_settings.replace(max_pending=1), service)) as c:
+        first: list[int] = []
+        t = threading.Thread(target=lambda: first.append(c.post("/ask", json={"question": "凌源市生产总值是多少？"})
+                                                          .status_code))
+        t.start()
+        time.sleep(0.5)
+        busy = c.post("/ask", json={"question": "朝阳市森林覆盖率是多少？"})
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and "busy" in busy.json()["detail"]
+        assert c.get("/health").status_code == 200  # only questions are bounded
+        release.set()
+        t.join()
+        assert first == [200]
+        assert c.post("/ask", json={"question": "朝阳市森林覆盖率是多少？"}).status_code == 200
