@@ -161,9 +161,8 @@ class MilvusIndex:
         scores = np.array([float(h["distance"]) for h in hits], np.float32)
         return ids, scores
 
-    def dense_search(self, query_vec: np.ndarray, k: int, within: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        return self._search([np.asarray(query_vec, np.float32).tolist()], "vector", k, within)
+    def dense_search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._search([np.asarray(query_vec, np.float32).tolist()], "vector", k, None)
 
     def lexical_search(self, question: str, k: int, within: np.ndarray | None = None, max_df: float = 1.0
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -191,10 +190,10 @@ class MilvusIndex:
 
     def file_state(self) -> dict[str, tuple[int, int]]:
         """(size, mtime) of every file as last read: what the corpus looked like at the build."""
-        return self._file_state(self.manifest.get("build_id"), self.manifest.get("updated_at"))
+        return self._file_state(self.manifest.get("build_id"))
 
     @functools.lru_cache(maxsize=1)  # noqa: B019 -- one per index object, the watcher asks every few seconds
-    def _file_state(self, build_id: str, updated_at: str | None) -> dict[str, tuple[int, int]]:
+    def _file_state(self, build_id: str) -> dict[str, tuple[int, int]]:
         state = {s["path"]: tuple(s["stat"]) for s in self.manifest.get("skipped", []) if "stat" in s}
         for r in self.query_all('kind == "doc" and part == 0', ["doc_id", "data"]):
             state[r["doc_id"]] = tuple(r["data"]["stat"])

@@ -216,6 +216,7 @@ def _full(settings: Settings, embedder: Embedder, client: Any, show_progress: bo
         raise
     report.documents, report.chunks, report.sentences = counts["documents"], counts["chunks"], counts["sentences"]
     report.path = f"milvus:{alias} -> {collection}"
+    checkpoint_of(settings, embedder).clear()  # published: what it saved is in Milvus now
     if on_publish is not None:
         on_publish()
     for old in client.list_collections():  # keep the build just replaced: searches may be in flight on it
@@ -286,6 +287,7 @@ def _update(settings: Settings, embedder: Embedder, client: Any, previous: Milvu
     m = _manifest(settings, embedder, dict(counts), report.skipped, files, served, previous.manifest["milvus"], report)
     _insert(client, served, [_meta_row({**m, "milvus": previous.manifest["milvus"]}, embedder.dim)], upsert=True)
     report.path = f"milvus:{settings.milvus_collection} -> {served}"
+    checkpoint_of(settings, embedder).clear()
     return report
 
 

@@ -100,6 +100,7 @@ def test_update_delete_rename_leave_no_stale_rows(base_settings, embedder, milvu
     report = build_store(s, embedder, previous=before, show_progress=False)
     assert report.renamed == [(renamed, "moved-" + renamed)] and report.removed == [removed]
     assert report.changed == [changed] and report.added == ["new.txt"]
+    assert not (s.index_path / ".embedding").exists()  # what the build saved as it went is in Milvus now
     after = load_store(s)
     chunks_of = {d: after.count(f'doc_id == "{d}"') for d in (renamed, removed, "moved-" + renamed, "new.txt")}
     assert chunks_of[renamed] == chunks_of[removed] == 0  # no stale rows
