@@ -76,6 +76,7 @@ class Settings:
     # than max_segments, or deleted plus new chunks would pass compact_fraction of the index:
     # then it rewrites one segment from all documents (reusing their vectors).
     max_segments: int = 8
+    verify_index: bool = True  # check every index file against its checksum when a build is loaded
     compact_fraction: float = 0.25
 
     top_k: int = 5

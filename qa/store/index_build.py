@@ -35,7 +35,7 @@ from qa.store import dense_index
 from qa.store.index import Index
 from qa.store.index_store import FORMAT, build_lock, publish
 from qa.store.lexical import LexicalIndex
-from qa.store.scrub import scrub
+from qa.store.scrub import finish_interrupted, scrub
 from qa.store.segment import SegmentData, write_segment
 from qa.store.update_plan import diff, live_counts, plan_named, plan_update, read_changed, too_fragmented
 
@@ -120,6 +120,8 @@ def build_index(settings: Settings, embedder: Embedder, previous: Index | None =
         clock[0] = now
 
     with build_lock(settings):
+        for seg in previous.segments if previous is not None else []:
+            finish_interrupted(seg)  # an erasure a kill stopped: its files' checksums are stale until done
         if not _compatible(previous, settings):
             previous = None
         if previous is not None and paths is not None:  # told what changed: look at nothing else

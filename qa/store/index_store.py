@@ -25,7 +25,7 @@ from qa.config import Settings
 from qa.store.index import Index
 from qa.store.segment import Segment
 
-FORMAT = 3  # 3: no per-sentence vectors (the reader made them unused)
+FORMAT = 4  # 3: no per-sentence vectors (the reader made them unused); 4: checksums of every file
 
 
 class IndexUnavailable(RuntimeError):
@@ -127,7 +127,8 @@ def load_index(settings: Settings, mmap: bool = True, reuse: Index | None = None
     try:
         open_ = {seg.seg_id: seg for seg in reuse.segments} if reuse is not None else {}
         for entry in manifest["segments"]:
-            seg = open_.get(entry["id"]) or Segment(settings.index_path / "segments" / entry["id"], mmap=mmap)
+            seg = open_.get(entry["id"]) or Segment(settings.index_path / "segments" / entry["id"], mmap=mmap,
+                                                     verify_files=settings.verify_index)
             if seg.meta["dim"] != manifest["dim"]:
                 raise ValueError(f"segment {entry['id']} has dimension {seg.meta['dim']}, not {manifest['dim']}")
             segments.append(seg)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.ingest.chunking import passage_text
+from qa.store.checksums import INTENT, SCRUBBED, write_checksums
 from qa.store.segment import Segment
 from qa.store.tables import offsets_path
 
@@ -32,7 +33,9 @@ def scrub(seg: Segment, docs: Iterable[int]) -> None:
     state = json.loads((path / "scrubbed.json").read_text()) if (path / "scrubbed.json").exists() else {}
     docs = sorted(set(docs) - set(state.get("docs", [])))
     if not docs:
+        (path / INTENT).unlink(missing_ok=True)  # a kill after the last step left only this
         return
+    _replace(path / INTENT, json.dumps({"docs": docs}).encode())  # checksums of SCRUBBED are stale until done
     chunks = np.concatenate([np.arange(*seg.doc_range(d)) for d in docs]).astype(np.int64)
     sentences = np.concatenate([np.arange(*seg.doc_range(d, sentences=True)) for d in docs]).astype(np.int64)
     _zero_bm25(seg, chunks)  # first: it needs the chunks' text
@@ -51,8 +54,16 @@ def scrub(seg: Segment, docs: Iterable[int]) -> None:
     removed = _drop_from_faiss(seg, chunks)
     done = {"docs": sorted(set(state.get("docs", [])) | set(docs)),
             "faiss_removed": state.get("faiss_removed", 0) + removed}
+    write_checksums(path, [name for name in SCRUBBED if (path / name).exists()])
     _replace(path / "scrubbed.json", json.dumps(done).encode())
+    (path / INTENT).unlink()
 
+
+def finish_interrupted(seg: Segment) -> None:
+    """Complete an erasure that a crash or kill stopped (every step is safe to repeat)."""
+    intent = seg.path / INTENT
+    if intent.exists():
+        scrub(seg, json.loads(intent.read_text())["docs"])
 
 def _zero_bm25(seg: Segment, chunks: np.ndarray) -> None:
     lex = seg.lexical

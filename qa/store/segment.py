@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.records import Block, Chunk, Document, Place
+from qa.store.checksums import verify, write_checksums
 from qa.store.lexical import LexicalIndex
 from qa.store.tables import Table, load_array, write_table
 
@@ -88,6 +89,7 @@ def write_segment(root: Path, data: SegmentData) -> str:
         meta = {"documents": len(docs), "chunks": len(data.chunks), "sentences": int(len(data.sentences)),
                 "dense": data.dense_params, "dim": int(data.dense.d)}
         (tmp / "segment.json").write_text(json.dumps(meta))
+        write_checksums(tmp)
         tmp.rename(folder / seg_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -98,7 +100,7 @@ def write_segment(root: Path, data: SegmentData) -> str:
 class Segment:
     """A written segment, opened for reading; raises ``ValueError`` naming what is wrong."""
 
-    def __init__(self, path: Path, mmap: bool = True) -> None:
+    def __init__(self, path: Path, mmap: bool = True, verify_files: bool = True) -> None:
         import faiss
 
         from qa.store import dense_index
@@ -106,6 +108,9 @@ class Segment:
         missing = [name for name in FILES if not (path / name).exists()]
         if missing:
             raise ValueError(f"segment {path.name} lacks {', '.join(missing)}")
+        damaged = verify(path) if verify_files else []
+        if damaged:
+            raise ValueError(f"segment {path.name}: " + "; ".join(damaged))
         self.path = path
         self.meta = json.loads((path / "segment.json").read_text())
         self.doc_ids: list[str] = json.loads((path / "doc_ids.json").read_text(encoding="utf-8"))

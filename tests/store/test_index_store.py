@@ -22,7 +22,7 @@ def test_round_trip_on_the_seed_corpus(seed_index, base_settings):
     assert ix.counts["chunks"] == len(chunks) == seg.dense.ntotal == seg.lexical.num_docs
     assert not (seg.path / "sentence_vectors.npy").exists()  # the reader made them unused (format 3)
     m = ix.manifest
-    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384 and m["format"] == 3
+    assert m["model"] == "multilingual-e5-small" and m["dim"] == 384 and m["format"] == 4
     assert m["chunker"] == {"target_chars": base_settings.chunk_chars, "overlap": base_settings.chunk_overlap}
     assert set(ix.documents) == {p.name for p in Path(base_settings.corpus_dir).glob("*.txt")}
     assert {"faiss-cpu", "sentence-transformers", "numpy"} <= set(m["versions"])
@@ -185,3 +185,71 @@ def test_a_build_killed_while_embedding_resumes_without_re_embedding(base_settin
     n = a.counts["chunks"]
     assert n == b.counts["chunks"]
     assert np.allclose(a.chunk_vectors(np.arange(n)), b.chunk_vectors(np.arange(n)), atol=2e-3)
+
+
+@pytest.mark.parametrize("name", ["chunk_vectors.npy", "dense.faiss", "chunks.jsonl", "documents.jsonl",
+                                  "lexical/data.npy", "sentences.npy", "doc_ids.json"])
+@pytest.mark.parametrize("how", ["flip", "truncate"])
+def test_damage_to_any_index_file_is_found_at_load_and_named(seed_index, base_settings, tmp_path, name, how):
+    """256 random bytes written into a vector file went unnoticed and were answered from."""
+    s = copy_index(base_settings, tmp_path)
+    seg = s.index_path / "segments" / json.loads((s.index_path / "current" / "manifest.json").read_text()
+                                                 )["segments"][0]["id"]
+    data = bytearray((seg / name).read_bytes())
+    if how == "flip":
+        at = len(data) // 2
+        data[at:at + 256] = bytes(b ^ 0x5A for b in data[at:at + 256])
+    else:
+        data = data[: len(data) - 7]
+    (seg / name).write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt) as info:
+        load_index(s)
+    assert name in str(info.value) and "qa index build" in str(info.value)
+    if (name, how) == ("chunk_vectors.npy", "flip"):  # only the checksum sees this one
+        assert load_index(s.replace(verify_index=False)).counts == seed_index.counts
+
+
+def test_a_damaged_new_build_is_not_served_the_previous_one_goes_on(base_settings, embedder, reader, corpus_copy,
+                                                                    tmp_path):
+    from qa.service import QAService
+
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx")
+    service = QAService(s, embedder, reader)
+    service.load(show_progress=False)
+    (corpus_copy / "new.txt").write_text("白石湾大桥全长1888米，于2023年10月建成通车。", encoding="utf-8")
+    service.build(incremental=True, show_progress=False)
+    newest = json.loads((s.index_path / "current" / "manifest.json").read_text())["segments"][-1]["id"]
+    vectors = s.index_path / "segments" / newest / "chunk_vectors.npy"
+    raw = bytearray(vectors.read_bytes())
+    raw[-64:] = bytes(64)
+    vectors.write_bytes(bytes(raw))
+    with pytest.raises(IndexCorrupt, match="chunk_vectors.npy"):
+        service.reload()
+    assert service.ask("凌源市截至6月末地区生产总值是多少？").answer == "77.6亿元"  # the old build still answers
+
+
+def test_an_erasure_stopped_by_a_kill_is_finished_by_the_next_update(base_settings, embedder, corpus_copy, tmp_path,
+                                                                     monkeypatch):
+    import qa.store.scrub as scrub_module
+
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx")
+    build_index(s, embedder, show_progress=False)
+    victim = sorted(p.name for p in corpus_copy.glob("*.txt"))[0]
+    (corpus_copy / victim).unlink()
+
+    def killed_midway(path, rows, blank):  # the erasure dies after its first rewrites
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scrub_module, "_blank_records", killed_midway)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(s, embedder, previous=load_index(s), show_progress=False)
+    monkeypatch.undo()
+    interrupted = load_index(s)  # served meanwhile: the files being erased are not checked
+    assert victim not in interrupted.documents
+    seg_dirs = list((s.index_path / "segments").iterdir())
+    assert any((d / "scrubbing.json").exists() for d in seg_dirs)
+    (corpus_copy / "another.txt").write_text("白石湾大桥全长1888米。", encoding="utf-8")
+    build_index(s, embedder, previous=interrupted, show_progress=False)
+    assert not any((d / "scrubbing.json").exists() for d in (s.index_path / "segments").iterdir())
+    final = load_index(s)  # every checksum whole again
+    assert victim not in final.documents and "another.txt" in final.documents
