@@ -22,21 +22,21 @@ FACT = "青龙山水库概况\n\n青龙山水库的蓄水量是4321万立方米�
 
 
 @pytest.fixture
-def app_client(base_settings, embedder, seed_index, corpus_copy, tmp_path):
+def app_client(reader, base_settings, embedder, seed_index, corpus_copy, tmp_path):
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", admin_token=TOKEN)
     shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
-    service = QAService(s, embedder)
+    service = QAService(s, embedder, reader)
     service.load(build_if_missing=False)
     with TestClient(create_app(s, service)) as c:
         yield c
 
 
-def test_auth_missing_wrong_and_disabled(app_client, base_settings, embedder, seed_index):
+def test_auth_missing_wrong_and_disabled(reader, app_client, base_settings, embedder, seed_index):
     assert app_client.get("/admin/status").status_code == 401
     assert app_client.get("/admin/status", headers={"Authorization": "Bearer nope"}).status_code == 403
     assert app_client.get("/admin/status", headers={"Authorization": "Basic " + TOKEN}).status_code == 401
     assert app_client.get("/admin/status", headers=AUTH).status_code == 200
-    service = QAService(base_settings, embedder)
+    service = QAService(base_settings, embedder, reader)
     service.index = seed_index
     with TestClient(create_app(base_settings.replace(admin_token=""), service)) as c:
         assert c.post("/admin/reindex", headers=AUTH).status_code == 404
@@ -235,12 +235,12 @@ def test_queries_during_a_swap_over_loopback(base_settings, seed_index, corpus_c
         proc.wait(timeout=20)
 
 
-def test_watch_picks_up_changes_including_those_made_while_down(base_settings, embedder, seed_index, corpus_copy,
+def test_watch_picks_up_changes_including_those_made_while_down(reader, base_settings, embedder, seed_index, corpus_copy,
                                                                  tmp_path):
     s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", watch_interval=0.3)
     shutil.copytree(base_settings.index_path, s.index_path, symlinks=True)
     (corpus_copy / "000_74ec0513fa38d948.txt").unlink()  # while the server is down
-    service = QAService(s, embedder)
+    service = QAService(s, embedder, reader)
     service.load(build_if_missing=False)
 
     def wait_for(predicate) -> None:

@@ -10,8 +10,8 @@ from qa.store.index_build import build_index
 
 
 @pytest.fixture(scope="module")
-def client(base_settings, embedder, seed_index):
-    service = QAService(base_settings, embedder)
+def client(reader, base_settings, embedder, seed_index):
+    service = QAService(base_settings, embedder, reader)
     service.index = seed_index
     with TestClient(create_app(base_settings, service)) as c:
         yield c
@@ -67,8 +67,8 @@ def test_malformed_json_is_422(client):
     assert "Invalid request" in r.json()["detail"]
 
 
-def test_index_not_ready_is_503(base_settings, embedder, tmp_path):
-    service = QAService(base_settings.replace(index_dir=tmp_path / "none", corpus_dir=tmp_path / "missing"), embedder)
+def test_index_not_ready_is_503(reader, base_settings, embedder, tmp_path):
+    service = QAService(base_settings.replace(index_dir=tmp_path / "none", corpus_dir=tmp_path / "missing"), embedder, reader)
     with TestClient(create_app(service.settings, service)) as c:
         r = c.post("/ask", json={"question": "朝阳市人口是多少？"})
         assert r.status_code == 503 and "not ready" in r.json()["detail"]
@@ -111,13 +111,13 @@ HOSTILE = ("恶意文档测试\n\n这份文件里有脚本<script>alert('xss')</
            "还有图片<img src=x onerror=alert(1)>标签。恶意测试文档的编号是9527号。")
 
 
-def test_document_text_is_escaped_everywhere(base_settings, embedder, tmp_path):
+def test_document_text_is_escaped_everywhere(reader, base_settings, embedder, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "evil<b>.txt").write_text(HOSTILE, encoding="utf-8")
     s = base_settings.replace(corpus_dir=corpus, index_dir=tmp_path / "idx")
     build_index(s, embedder, show_progress=False)
-    with TestClient(create_app(s, QAService(s, embedder))) as c:
+    with TestClient(create_app(s, QAService(s, embedder, reader))) as c:
         service = c.app.state.service
         service.load(build_if_missing=False)
         body = c.post("/ask", json={"question": "恶意测试文档的编号是多少？"}).json()
