@@ -104,6 +104,8 @@ def publish(settings: Settings, manifest: dict[str, Any]) -> Path:
     link_tmp = root / f".current-{build_id}"
     os.symlink(Path("builds") / build_id, link_tmp)
     os.replace(link_tmp, root / "current")
+    for stale in root.glob(".current-*"):  # a link a killed publish made but never moved into place
+        stale.unlink(missing_ok=True)
     # Readers that loaded an old build keep their open and mapped files after these go.
     for old in builds.iterdir():
         if old.name != build_id:
