@@ -22,6 +22,7 @@ from qa.ingest.extract import UnreadableFile
 from qa.ingest.formats import SUFFIXES
 from qa.reindex import Reindexer
 from qa.serve.feedback import FeedbackStore
+from qa.serve.models import error_responses
 
 _BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")
 
@@ -74,7 +75,8 @@ def _inside(corpus: Path, rel: str) -> Path:
 
 
 def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
-    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_auth(settings))])
+    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_auth(settings))],
+                       responses=error_responses(401, 403, 404))
 
     def started(trigger: str, queue: bool, wait: bool, paths: list[str] | None = None) -> dict[str, Any]:
         began = reindexer.start(trigger, queue=queue, paths=paths)
@@ -82,7 +84,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
             reindexer.wait()
         return {"started": began, "queued": not began, "status": reindexer.snapshot()}
 
-    @router.post("/reindex", status_code=202)
+    @router.post("/reindex", status_code=202, responses=error_responses(409))
     def reindex(wait: bool = Query(False, description="answer when the build has finished")) -> dict[str, Any]:
         if reindexer.status.running:
             raise HTTPException(409, "已有索引任务在运行。 / A build is already running.")
@@ -94,7 +96,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
         return {"served_build": index.manifest.get("build_id") if index else None,
                 "served_counts": index.counts if index else None, "last_build": reindexer.snapshot()}
 
-    @router.post("/documents", status_code=202)
+    @router.post("/documents", status_code=202, responses=error_responses(400, 409, 413, 415))
     def upload(file: UploadFile = File(...), overwrite: bool = Form(False),
                wait: bool = Query(False)) -> dict[str, Any]:
         name = safe_name(file.filename or "")
@@ -122,7 +124,7 @@ def admin_router(settings: Settings, reindexer: Reindexer) -> APIRouter:
         return Response(body, media_type=f"{media}; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="feedback.{format}"'})
 
-    @router.delete("/documents/{doc_id:path}", status_code=202)
+    @router.delete("/documents/{doc_id:path}", status_code=202, responses=error_responses(400))
     def delete(doc_id: str, wait: bool = Query(False)) -> dict[str, Any]:
         path = _inside(settings.corpus_dir, doc_id)
         if not path.is_file():

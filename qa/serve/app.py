@@ -44,6 +44,7 @@ from qa.serve.models import (
     FeedbackOut,
     Health,
     HistoryTurn,
+    error_responses,
 )
 from qa.serve.openai_compat import openai_router
 from qa.serve.pages import (
@@ -127,7 +128,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
 
     # Every route's invalid input is answered by ``invalid`` below with {"detail": str}; say so in
     # OpenAPI instead of FastAPI's default list-shaped 422 schema.
-    invalid_input = {422: {"model": ErrorResponse, "description": "invalid input"}}
+    invalid_input = error_responses(400, 422)  # 400: a body that is not even JSON
     app = FastAPI(title="问答 qa", description="Extractive question answering over your Chinese documents.",
                   version="0.1.0", lifespan=lifespan, responses=invalid_input)
     app.add_middleware(Limits, max_body=settings.max_body_bytes, rate=parse_rate(settings.rate_limit),
@@ -250,7 +251,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         return docs
 
     @app.get("/documents/{doc_id:path}", response_class=HTMLResponse,
-             responses={404: {"model": ErrorResponse}})
+             responses=error_responses(404))
     def document(request: Request, doc_id: str, start: int | None = None, end: int | None = None,
                  page: int | None = None, sentence: str | None = None, answer: str | None = None) -> HTMLResponse:
         """``page`` opens a PDF at that page; ``sentence`` and ``answer`` ("start-end", document

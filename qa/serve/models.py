@@ -23,7 +23,7 @@ class HistoryTurn(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(..., description="问题 (1–500 characters by default)",
-                          examples=["凌源市地区生产总值是多少？"])
+                          examples=["凌源市地区生产总值是多少？"], json_schema_extra={"pattern": r"\S"})
     top_k: int = Field(5, ge=1, le=20, description="how many source excerpts to cite (1–20)")
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY,
                                        description="earlier turns of the conversation, oldest first (at most 50; "
@@ -61,6 +61,13 @@ class AskResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str = Field(..., description="中文说明 / English explanation")
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error statuses: every error is answered as JSON {"detail": str},
+    whatever media type the route itself returns (HTML pages, CSV exports)."""
+    json_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {code: {"model": ErrorResponse, "description": "error", "content": json_body} for code in codes}
 
 
 class Health(BaseModel):
