@@ -7,6 +7,7 @@ and the rest of the corpus goes on.
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,23 @@ from qa.records import Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
+# Office files and EPUB are zip archives; what they unpack to is bounded too (a zip bomb of a few
+# kilobytes can unpack to petabytes and take the build, or the server's upload check, with it).
+ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".xlsm", ".ods", ".pptx", ".epub"})
+ZIP_EXPANSION = 5  # times the file size limit
+
+
+def _check_expansion(path: Path, limit: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip at all: the format's reader says what is wrong
+    if unpacked > limit:
+        raise UnreadableFile(f"it would unpack to {unpacked:,} bytes, over the limit of {limit:,} "
+                             "(a zip bomb, or far larger than a document should be)")
+
+
 def read_document(path: Path, doc_id: str, max_bytes: int = 100_000_000) -> Document:
     size = path.stat().st_size
     if size > max_bytes:
@@ -23,6 +41,8 @@ def read_document(path: Path, doc_id: str, max_bytes: int = 100_000_000) -> Docu
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnreadableFile(f"unsupported file type {path.suffix!r}")
+    if path.suffix.lower() in ZIP_SUFFIXES:
+        _check_expansion(path, ZIP_EXPANSION * max_bytes)
     extract = reader(path)
     for note in extract.notes:
         log.info("%s: %s", doc_id, note)

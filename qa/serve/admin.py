@@ -24,7 +24,9 @@ from qa.reindex import Reindexer
 from qa.serve.feedback import FeedbackStore
 from qa.serve.models import error_responses
 
-_BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*]")
+# Control characters, characters Windows forbids, and bidirectional overrides ("invoice\u202etxt.exe"
+# shows as "invoiceexe.txt").
+_BAD_NAME = re.compile(r"[\x00-\x1f<>:\"|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _auth(settings: Settings):  # type: ignore[no-untyped-def]
@@ -68,7 +70,11 @@ def check_readable(name: str, data: bytes, max_bytes: int) -> None:
 
 def _inside(corpus: Path, rel: str) -> Path:
     root = corpus.resolve()
-    path = (root / rel).resolve()
+    try:  # a name too long for the file system, or with a NUL byte, names no document
+        path = (root / rel).resolve()
+        path.is_file()
+    except (OSError, ValueError) as exc:
+        raise HTTPException(400, "文件名不合法。 / Invalid file name.") from exc
     if root not in path.parents:
         raise HTTPException(400, "路径不在文档目录内。 / The path leaves the corpus folder.")
     return path

@@ -96,7 +96,7 @@ def openai_router(service: Any, check_question: Any, citations: Any) -> APIRoute
     # With "stream": true the reply is server-sent events (OpenAI's chunk format), else one JSON object.
     @router.post("/chat/completions", responses={200: {"description": "a chat completion", "content": {
         "application/json": {"schema": {"type": "object"}},
-        "text/event-stream": {"schema": {"type": "string"}}}}})
+        "text/event-stream": {}}}})
     async def chat(req: ChatRequest) -> Any:
         question, history = conversation(req.messages)
         question = check_question(question)

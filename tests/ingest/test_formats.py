@@ -175,3 +175,20 @@ def test_pdf_with_a_text_page_and_a_scanned_page(tmp_path):
     assert "青川县共有六个乡镇" in doc.text and "文化路18号" in doc.text
     assert doc.place_at(doc.text.index("六个乡镇")).page == 1
     assert doc.place_at(doc.text.index("文化路18号")).page == 2
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".pptx", ".epub"])
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, suffix):
+    """A few kilobytes that unpack to far more than any document: refused, named, nothing read."""
+    import zipfile
+
+    from qa.ingest.corpus import read_document
+    from qa.ingest.extract import UnreadableFile
+
+    path = tmp_path / f"bomb{suffix}"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"\0" * 20_000_000)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(UnreadableFile, match="unpack to 20,000,"):
+        read_document(path, path.name, max_bytes=1_000_000)

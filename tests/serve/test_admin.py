@@ -44,7 +44,7 @@ def test_auth_missing_wrong_and_disabled(reader, app_client, base_settings, embe
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "..", "/etc/passwd.txt", "sub/x.txt", "..\\x.txt", ".hidden.txt",
-                                  "x|y.txt", "evil.exe"])
+                                  "x|y.txt", "evil.exe", "invoice\u202egnp.txt", "a\u2066b.txt"])
 def test_path_traversal_and_bad_names_are_refused(app_client, name, tmp_path):
     corpus = app_client.app.state.service.settings.corpus_dir
     before = sorted(p.name for p in corpus.parent.rglob("*"))
@@ -274,3 +274,9 @@ def test_every_422_body_is_the_documented_error_shape(app_client):
            app_client.get("/admin/feedback?format=xml", headers=AUTH)]
     for r in bad:
         assert r.status_code == 422 and isinstance(r.json()["detail"], str), r.text
+
+
+def test_deleting_a_name_too_long_for_the_file_system_is_400_not_500(app_client):
+    """schemathesis: a 300-character (1,000-byte) name made the file system refuse the lookup."""
+    r = app_client.delete("/admin/documents/" + "ṱ̺̺o͞ " * 150, headers=AUTH)
+    assert r.status_code == 400 and isinstance(r.json()["detail"], str)
