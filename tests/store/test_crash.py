@@ -67,3 +67,49 @@ def test_kill_9_of_build_and_update_never_serves_a_partial_build(base_settings, 
                      if p.name not in {e["id"] for e in manifest["segments"]}]
         assert not leftovers, leftovers  # killed builds' half-written segments are gone
     print(f"\n{trials} kill -9 trials: {outcomes}")
+
+
+def test_kill_9_of_the_server_during_an_upload_and_its_hot_swap(base_settings, embedder, tmp_path):
+    """The server killed at a random moment after an upload was accepted (while the file is
+    written, the update runs, the new build is published and swapped in): afterwards the last good
+    build loads whole, and the next update succeeds and equals a clean build."""
+    import httpx
+    from conftest import TOKEN, free_port
+
+    rng = random.Random(11)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    s = base_settings.replace(corpus_dir=corpus, index_dir=tmp_path / "idx")
+    build_index(s, embedder, show_progress=False)
+    trials = max(2, int(os.environ.get("QA_RELIABILITY_TRIALS", "6")) // 2)
+    outcomes = {"upload published": 0, "old build served": 0}
+    for trial in range(trials):
+        port = free_port()
+        env = {**os.environ, "QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(s.index_path),
+               "QA_CACHE_DIR": str(s.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
+        proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    if httpx.get(url + "/health", timeout=2).json()["index_loaded"]:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            name = f"upload{trial}.txt"
+            r = httpx.post(url + "/admin/documents", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60,
+                           files={"file": (name, f"白石湾{trial}号大桥全长18{trial}8米。".encode())})
+            assert r.status_code == 202
+            time.sleep(rng.uniform(0.0, 0.8))  # the update of one small file takes about a second
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        served = load_index(s)  # whole: checksums and counts hold
+        outcomes["upload published" if name in served.documents else "old build served"] += 1
+        build_index(s, embedder, previous=served, show_progress=False)
+        clean = base_settings.replace(corpus_dir=corpus, index_dir=tmp_path / f"clean{trial}")
+        build_index(clean, embedder, show_progress=False)
+        assert contents(load_index(s)) == contents(load_index(clean))
+    print(f"\n{trials} server kills after an upload: {outcomes}")
