@@ -285,7 +285,7 @@ def _update(settings: Settings, embedder: Embedder, client: Any, previous: Milvu
     client.flush(served)
     report.documents, report.chunks, report.sentences = counts["documents"], counts["chunks"], counts["sentences"]
     m = _manifest(settings, embedder, dict(counts), report.skipped, files, served, previous.manifest["milvus"], report)
-    _insert(client, served, [_meta_row({**m, "milvus": previous.manifest["milvus"]}, embedder.dim)], upsert=True)
+    _insert(client, served, [_meta_row(m, embedder.dim)], upsert=True)
     report.path = f"milvus:{settings.milvus_collection} -> {served}"
     checkpoint_of(settings, embedder).clear()
     return report
