@@ -16,10 +16,14 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.config import DEFAULT_MODEL, Settings
+
+if TYPE_CHECKING:
+    from qa.embedding.onnx_encoder import OnnxEncoder
 
 log = logging.getLogger(__name__)
 RUNTIMES = ("auto", "onnx-int8", "torch")
@@ -104,7 +108,7 @@ class Embedder:
         self.runtime = embed_runtime(settings)
         self.device = torch_device(settings)
         self._lock = threading.Lock()
-        self._onnx = None
+        self._onnx: OnnxEncoder | None = None
         if self.runtime == "onnx-int8":
             from qa.embedding.onnx_encoder import OnnxEncoder
             from qa.embedding.onnx_export import export_onnx_int8
