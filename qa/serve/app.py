@@ -67,6 +67,8 @@ ERRORS = {
     "empty": "问题不能为空。 / The question is empty.",
     "long": "问题太长了（最多 {n} 个字符）。 / The question is longer than {n} characters.",
     "not_ready": "索引尚未就绪，请稍后再试。 / The index is not ready yet; try again shortly.",
+    # Not "try again": the cause and its fix (the message names `qa index build` where that is it).
+    "unavailable": "索引无法使用：{why} / The index cannot be used: {why}",
     "no_doc": "找不到该文档。 / No such document.",
     "invalid": "请求格式不正确：{msg} / Invalid request: {msg}",
 }
@@ -155,10 +157,12 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
     async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
+    def unavailable(why: object | None) -> str:
+        return ERRORS["unavailable"].format(why=why) if why else ERRORS["not_ready"]
+
     def ready_index():  # type: ignore[no-untyped-def]
         if service.index is None:
-            raise HTTPException(status_code=503, detail=ERRORS["not_ready"] + (
-                f" ({service.load_error})" if service.load_error else ""))
+            raise HTTPException(status_code=503, detail=unavailable(service.load_error))
         return service.index
 
     def examples() -> list[str]:
@@ -200,11 +204,11 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         except QuestionError as exc:
             return page(request, question=question, error=str(exc), status=422, history=history)
         if service.index is None:
-            return page(request, question=q, error=ERRORS["not_ready"], status=503, history=history)
+            return page(request, question=q, error=unavailable(service.load_error), status=503, history=history)
         try:
             return page(request, answer=service.ask(q, None, history), question=q, history=history)
         except (IndexUnavailable, ReaderError) as exc:
-            return page(request, question=q, error=f"{ERRORS['not_ready']} ({exc})", status=503, history=history)
+            return page(request, question=q, error=unavailable(exc), status=503, history=history)
 
     @app.post("/ask", response_model=AskResponse,
               responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
@@ -214,7 +218,7 @@ def create_app(settings: Settings, service: QAService | None = None, watch: bool
         try:
             answer = await run_in_threadpool(service.ask, q, req.top_k, turns(req.history))
         except (IndexUnavailable, ReaderError) as exc:
-            raise HTTPException(status_code=503, detail=f"{ERRORS['not_ready']} ({exc})") from exc
+            raise HTTPException(status_code=503, detail=unavailable(exc)) from exc
         return ask_response(answer)
 
     feedback = FeedbackStore(settings.index_path / "feedback.sqlite3")

@@ -1,6 +1,8 @@
 """HTTP API and server-rendered pages, through FastAPI's TestClient on corpus/."""
 
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -70,9 +72,15 @@ def test_malformed_json_is_422(client):
 def test_index_not_ready_is_503(reader, base_settings, embedder, tmp_path):
     service = QAService(base_settings.replace(index_dir=tmp_path / "none", corpus_dir=tmp_path / "missing"), embedder, reader)
     with TestClient(create_app(service.settings, service)) as c:
-        r = c.post("/ask", json={"question": "朝阳市人口是多少？"})
-        assert r.status_code == 503 and "not ready" in r.json()["detail"]
+        for _ in range(100):  # the index loads in the background; here it fails at once
+            if c.get("/health").json()["status"] != "loading":
+                break
+            time.sleep(0.1)
         assert c.get("/health").json()["index_loaded"] is False
+        r = c.post("/ask", json={"question": "朝阳市人口是多少？"})
+        # The cause, not "try again shortly": nothing will change until the user acts.
+        detail = r.json()["detail"]
+        assert r.status_code == 503 and "cannot be used" in detail and "corpus directory not found" in detail
 
 
 def test_health_and_documents(client):
