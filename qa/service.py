@@ -7,6 +7,7 @@ the new one for its whole life.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -85,13 +86,21 @@ class QAService:
                     previous = load_store(self.settings)
                 except IndexUnavailable as exc:
                     log.info("no usable index to update (%s): building from scratch", exc)
-        return build_store(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
-                           on_publish=on_publish)
+        try:
+            return build_store(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
+                               on_publish=on_publish)
+        finally:
+            previous = None
+            gc.collect()  # the build it replaced is unreachable now: close its maps (see ``reload``)
 
     def reload(self) -> ServedIndex:
         """Load the newest published build and swap it in."""
         new = load_store(self.settings, reuse=self.index)
         self.index = new
+        # The build replaced holds its segments' memory maps (a file descriptor each) in reference
+        # cycles; without a full collection now they stay open until the collector gets round to
+        # it, which a server rarely triggers: the soak test saw 25 -> 930 descriptors in 30 minutes.
+        gc.collect()
         return new
 
     def ask(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer:
