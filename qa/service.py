@@ -55,7 +55,7 @@ class QAService:
         """Load the index, building it first when there is none."""
         try:
             try:
-                self.index = load_store(self.settings)
+                index = load_store(self.settings)
             except IndexMissing:
                 if not build_if_missing:
                     raise
@@ -63,11 +63,13 @@ class QAService:
                 report = self.build(show_progress=show_progress)
                 log.info("built %d documents, %d chunks, %d sentences in %.1f s",
                          report.documents, report.chunks, report.sentences, report.seconds)
-                self.index = load_store(self.settings)
-            # Both models load with the index, one after the other: the first questions do not wait,
-            # and two threads never import transformers' lazy modules at once (a race that fails).
+                index = load_store(self.settings)
+            # Both models load before the index is served (so /health says ready only when a question
+            # can be answered at once), one after the other: two threads importing transformers' lazy
+            # modules at once fail.
             self.embedder  # noqa: B018
             self.reader  # noqa: B018
+            self.index = index
         except Exception as exc:  # reported by /health and /ask until a later load succeeds
             self.load_error = str(exc)
             raise
