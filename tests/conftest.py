@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,11 +65,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(base_settings, seed_index, tmp_path_factory):
-    """A live `qa serve` on a free loopback port, on copies of the seed corpus and index, with an
-    admin token (TOKEN): the browser and OpenAI-client tests talk to it; the upload test adds a file."""
-    work = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def live_server(base_settings: Settings, work: Path) -> Iterator[str]:
+    """A live `qa serve` on a free loopback port, on copies of the seed corpus and index in ``work``,
+    with an admin token (TOKEN); yields its URL."""
     shutil.copytree(base_settings.corpus_dir, work / "corpus")
     shutil.copytree(base_settings.index_path, work / "idx", symlinks=True)
     port = free_port()
@@ -92,6 +93,13 @@ def server(base_settings, seed_index, tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(base_settings, seed_index, tmp_path_factory):
+    """The browser and OpenAI-client tests talk to it; the upload test adds a file."""
+    with live_server(base_settings, tmp_path_factory.mktemp("browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,10 @@ token and without, answers without a 5xx, with a status and a body its OpenAPI d
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import TOKEN, free_port
+from conftest import TOKEN, live_server
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -24,29 +18,8 @@ EXAMPLES = int(os.environ.get("QA_FUZZ_EXAMPLES", "8"))  # per operation and pha
 @pytest.fixture(scope="module")
 def fuzz_url(base_settings, seed_index, tmp_path_factory):
     """Its own server, on copies of the corpus and index: fuzzed uploads and deletions touch only them."""
-    work = tmp_path_factory.mktemp("fuzz")
-    shutil.copytree(base_settings.corpus_dir, work / "corpus")
-    shutil.copytree(base_settings.index_path, work / "idx", symlinks=True)
-    port = free_port()
-    env = {**os.environ, "QA_CORPUS_DIR": str(work / "corpus"), "QA_INDEX_DIR": str(work / "idx"),
-           "QA_CACHE_DIR": str(base_settings.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(360):
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                    if json.load(r)["index_loaded"]:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, "qa serve exited"
-            time.sleep(0.5)
+    with live_server(base_settings, tmp_path_factory.mktemp("fuzz")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
