@@ -69,6 +69,7 @@ class Answer:
     missing: list[str] = field(default_factory=list)  # names of the question absent from what was read
     resolved_question: str = ""  # the standalone question used (``question`` unless history filled it in)
     span_score: float | None = None  # the best span's reader score (a logit: confidence saturates near 1)
+    build_id: str | None = None  # the index build read: every part of one answer comes from one build
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,7 +154,8 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     hits = retrieve(index, asked, qvec, settings, k=max(top_k, passages), within=within)
     t2 = time.perf_counter()
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
-                    confidence=0.0, question_type=question_type(asked), message=NO_ANSWER, resolved_question=asked)
+                    confidence=0.0, question_type=question_type(asked), message=NO_ANSWER, resolved_question=asked,
+                    build_id=index.manifest.get("build_id"))
     picks, read, result.missing = read_hits(reader, asked, index, hits, settings, passages) if hits else ([], [], [])
     t3 = time.perf_counter()
     result.passages_read = len(read)

@@ -7,9 +7,12 @@ Usage:
 A copy of the bundled corpus is indexed and served with an admin token. ``--users`` threads ask
 real questions (the hand-written ones of bench/data/followups_seed.json) back to back; meanwhile
 a document is uploaded, changed or deleted through the admin API every ``--churn`` seconds, and a
-full reindex is asked for every ``--reindex`` seconds. Every response is recorded: status,
-latency, and for answers whether each cited document existed in the corpus at some moment (an
-answer from a half-built index would cite what never was). ``--then-users`` runs a second,
+full reindex is asked for every ``--reindex`` seconds. Users also ask about the bridges those documents
+describe. Every response is recorded: status, latency, and for answers the build they name
+(``build_id``): a watcher reads each build's documents from the index folder as it is published,
+and every citation of an answer must name a document of that very build, with an excerpt taken
+from that build's text of it (an answer mixing builds, or read from a half-built index, would
+fail this). ``--then-users`` runs a second,
 heavier phase to find where the service saturates. ``--soak`` samples the server's resident
 memory, open file descriptors and threads every 30 s and reports their slopes, and counts the
 index folders at the end. Traffic goes to 127.0.0.1 only.
@@ -78,12 +81,32 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     return sum((t - mt) * (v - mv) for t, v in zip(ts, vs)) / den * 3600
 
 
-def phase(url: str, users: int, seconds: float, known: set[str], churn: float, reindex: float,
+def build_documents(index: Path) -> tuple[str, dict[str, str]] | None:
+    """The current build's id and its documents (id -> text), read as the server would; None when
+    the build was replaced while being read (the next poll catches the newer one)."""
+    try:
+        manifest = json.loads((index / "current" / "manifest.json").read_text(encoding="utf-8"))
+        docs: dict[str, str] = {}
+        for entry in manifest["segments"]:
+            gone = set(entry.get("deleted", []))
+            table = (index / "segments" / entry["id"] / "documents.jsonl").read_text(encoding="utf-8")
+            for i, line in enumerate(table.splitlines()):
+                if i not in gone:
+                    rec = json.loads(line)
+                    docs[rec["doc_id"]] = rec["text"]
+        return manifest["build_id"], docs
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def phase(url: str, users: int, seconds: float, churn: float, reindex: float,
           corpus: Path, pid: int, soak: bool) -> dict[str, object]:
     qs = questions()
     lock = threading.Lock()
     results: list[tuple[int, float]] = []
-    dangling: list[str] = []
+    answers: list[tuple[str | None, list[dict]]] = []  # (build_id, citations) of every answer
+    builds: dict[str, dict[str, str]] = {}
+    bridges: list[int] = []  # bridge numbers written into load documents
     events = {"uploads": 0, "changes": 0, "deletes": 0, "reindex_started": 0, "reindex_busy": 0, "admin_errors": 0}
     samples: list[tuple[float, dict[str, float]]] = []
     stop = time.monotonic() + seconds
@@ -94,16 +117,18 @@ def phase(url: str, users: int, seconds: float, known: set[str], churn: float, r
         with httpx.Client(base_url=url, timeout=120) as c:
             while time.monotonic() < stop:
                 t = time.perf_counter()
+                asks_bridge = bridges and rng.random() < 0.3
+                q = f"白石湾第{rng.choice(bridges)}号大桥全长多少米？" if asks_bridge else rng.choice(qs)
                 try:
-                    r = c.post("/ask", json={"question": rng.choice(qs)})
-                    status = r.status_code
-                    cited = [x["doc_id"] for x in r.json().get("citations", [])] if status == 200 else []
-                except httpx.HTTPError:
-                    status, cited = -1, []
+                    r = c.post("/ask", json={"question": q})
+                    status, body = r.status_code, r.json()
+                except (httpx.HTTPError, ValueError):
+                    status, body = -1, {}
                 ms = (time.perf_counter() - t) * 1000
                 with lock:
                     results.append((status, ms))
-                    dangling.extend(d for d in cited if d not in known)
+                    if status == 200:
+                        answers.append((body.get("build_id"), body.get("citations", [])))
 
     def admin() -> None:
         rng = random.Random(99)
@@ -124,9 +149,8 @@ def phase(url: str, users: int, seconds: float, known: set[str], churn: float, r
                             name = rng.choice(mine) if action == "change" else f"load-{n:04d}.txt"
                             n += 1
                             bridge, length = rng.randint(1, 999), rng.randint(100, 9999)
+                            bridges.append(bridge)
                             text = f"测试文档{name}：白石湾第{bridge}号大桥全长{length}米。"
-                            with lock:
-                                known.add(name)
                             r = c.post("/admin/documents", files={"file": (name, text.encode())},
                                        data={"overwrite": "true"})
                             events["uploads" if action == "upload" else "changes"] += r.status_code == 202
@@ -146,8 +170,15 @@ def phase(url: str, users: int, seconds: float, known: set[str], churn: float, r
             samples.append((time.monotonic() - t0, proc_stats(pid)))
             time.sleep(30 if soak else 5)
 
+    def watcher() -> None:
+        while time.monotonic() < stop + 5:
+            current = build_documents(corpus.parent / "idx")
+            if current and current[0] not in builds:
+                builds[current[0]] = current[1]
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=user, args=(k,)) for k in range(users)]
-    threads += [threading.Thread(target=admin), threading.Thread(target=sampler)]
+    threads += [threading.Thread(target=admin), threading.Thread(target=sampler), threading.Thread(target=watcher)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -159,12 +190,27 @@ def phase(url: str, users: int, seconds: float, known: set[str], churn: float, r
     for st, _ in results:
         codes[str(st)] = codes.get(str(st), 0) + 1
 
+    checked = unchecked = 0
+    torn: list[str] = []  # citations not of the build their answer names
+    for build, citations in answers:
+        docs = builds.get(build or "")
+        if docs is None:
+            unchecked += 1  # a build replaced before the watcher read it
+            continue
+        checked += 1
+        torn += [c["doc_id"] for c in citations
+                 if c["doc_id"] not in docs or docs[c["doc_id"]][c["start"]:c["end"]] != c["excerpt"]]
+
     def pct(p: float) -> float:
         return round(ok[min(len(ok) - 1, int(p / 100 * len(ok)))], 1) if ok else 0.0
 
     out: dict[str, object] = {"users": users, "seconds": round(elapsed), "requests": len(results), "statuses": codes,
                               "rps": round(len(results) / elapsed, 2), "p50_ms": pct(50), "p95_ms": pct(95),
-                              "p99_ms": pct(99), "answers_citing_unknown_documents": len(dangling), **events,
+                              "p99_ms": pct(99), "builds_seen": len(builds),
+                              "answers_checked_against_their_build": checked,
+                              "answers_of_builds_not_seen": unchecked, "citations_not_of_their_build": len(torn),
+                              "citing_load_documents": sum(any(c["doc_id"].startswith("load-") for c in cs)
+                                                           for _, cs in answers), **events,
                               "peak_rss_mb": round(max(s["rss_mb"] for _, s in samples), 1) if samples else None}
     if soak:
         for key in ("rss_mb", "fds", "threads"):
@@ -188,13 +234,12 @@ def main() -> None:
     shutil.copytree(ROOT / "corpus", work / "corpus")
     subprocess.run([sys.executable, "-m", "qa.cli", "index", "build", "-q", "--corpus", str(work / "corpus"),
                     "--index", str(work / "idx")], check=True)
-    known = {p.name for p in (work / "corpus").glob("*")}
     proc, url = start(work)
     try:
-        rows = [phase(url, args.users, args.seconds, known, args.churn, args.reindex, work / "corpus", proc.pid,
+        rows = [phase(url, args.users, args.seconds, args.churn, args.reindex, work / "corpus", proc.pid,
                       args.soak)]
         if args.then_users:
-            rows.append(phase(url, args.then_users, args.then_seconds, known, args.churn, args.reindex,
+            rows.append(phase(url, args.then_users, args.then_seconds, args.churn, args.reindex,
                               work / "corpus", proc.pid, False))
         alive = proc.poll() is None
         health = httpx.get(url + "/health", timeout=10).json() if alive else None

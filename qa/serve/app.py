@@ -102,7 +102,8 @@ def turns(history: list[HistoryTurn]) -> list[Turn]:
 def ask_response(answer: Answer) -> AskResponse:
     return AskResponse(status=answer.status, resolved_question=answer.resolved_question, answer=answer.answer,
                        sentence=answer.sentence, confidence=answer.confidence, citations=_citations(answer),
-                       message=answer.message, question_type=answer.question_type, timings_ms=answer.timings_ms)
+                       message=answer.message, question_type=answer.question_type, timings_ms=answer.timings_ms,
+                       build_id=answer.build_id)
 
 
 def create_app(settings: Settings, service: QAService | None = None, watch: bool = False) -> FastAPI:

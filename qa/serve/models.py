@@ -57,6 +57,7 @@ class AskResponse(BaseModel):
     message: str | None = None
     question_type: str
     timings_ms: dict[str, float]
+    build_id: str | None = Field(None, description="the index build the answer was read from (as /health names it)")
 
 
 class ErrorResponse(BaseModel):

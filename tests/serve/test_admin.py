@@ -81,13 +81,18 @@ def test_upload_limits_clash_and_overwrite(app_client):
 
 
 def test_upload_then_delete_updates_the_served_index(app_client):
+    before = app_client.post("/ask", json={"question": FACT_Q}).json()
+    assert before["build_id"] == app_client.get("/health").json()["build_id"]
     r = app_client.post("/admin/documents?wait=true", headers=AUTH,
                         files={"file": ("水库.txt", FACT.encode("gb18030"))})
     assert r.status_code == 202
     status = app_client.get("/admin/status", headers=AUTH).json()
     assert status["last_build"]["ok"] and status["last_build"]["changes"]["added"] == ["水库.txt"]
     assert status["last_build"]["counts"]["embedded_chunks"] >= 1
-    assert app_client.post("/ask", json={"question": FACT_Q}).json()["answer"] == "4321万立方米"
+    after = app_client.post("/ask", json={"question": FACT_Q}).json()
+    assert after["answer"] == "4321万立方米"
+    # the answer names the build it came from: the new one, which holds the uploaded document
+    assert after["build_id"] == status["served_build"] != before["build_id"]
     assert app_client.delete("/admin/documents/nothing.txt", headers=AUTH).status_code == 404
     assert app_client.delete("/admin/documents/水库.txt?wait=true", headers=AUTH).status_code == 202
     body = app_client.post("/ask", json={"question": FACT_Q}).json()
