@@ -2,7 +2,9 @@
 
 The index reference is the one piece of mutable state: a reload builds the new index aside
 and swaps the reference in a single assignment, so a request holds either the old index or
-the new one for its whole life.
+the new one for its whole life. An update then erases the documents it deleted from the older
+segments, which the old index still maps; it waits until the questions still being answered
+from the old index are done (a grace period), so that no answer cites an erased record.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from qa.store.index_build import BuildReport
 from qa.store.index_store import IndexMissing, IndexUnavailable
 
 log = logging.getLogger(__name__)
+GRACE_SECONDS = 60.0  # the longest an update waits for questions in flight on the replaced index
 questions_log = logging.getLogger("qa.questions")  # written to only with QA_LOG_QUESTIONS=1
 
 
@@ -35,6 +38,8 @@ class QAService:
         self._reader_lock = threading.Lock()
         self.index: ServedIndex | None = None
         self.load_error: str | None = None
+        self._in_flight: dict[int, int] = {}  # id of an index -> questions being answered from it
+        self._in_flight_changed = threading.Condition()
 
     @property
     def embedder(self) -> Embedder:
@@ -88,9 +93,16 @@ class QAService:
                     previous = load_store(self.settings)
                 except IndexUnavailable as exc:
                     log.info("no usable index to update (%s): building from scratch", exc)
+        def published() -> None:
+            replaced = self.index
+            if on_publish is not None:
+                on_publish()
+            if replaced is not None and replaced is not self.index:
+                self._drain(replaced)
+
         try:
             return build_store(self.settings, self.embedder, previous, show_progress=show_progress, paths=paths,
-                               on_publish=on_publish)
+                               on_publish=published)
         finally:
             # The build replaced (here and in ``reload``, which the build calls on publishing) holds its
             # segments' memory maps, a file descriptor each, in reference cycles; a server seldom
@@ -105,11 +117,26 @@ class QAService:
         self.index = new
         return new
 
+    def _drain(self, index: ServedIndex, timeout: float = GRACE_SECONDS) -> None:
+        """Wait until no question is being answered from ``index`` (at most ``timeout`` s)."""
+        with self._in_flight_changed:
+            self._in_flight_changed.wait_for(lambda: not self._in_flight.get(id(index)), timeout)
+
     def ask(self, question: str, top_k: int | None = None, history: list[Turn] | None = None) -> Answer:
-        index = self.index
-        if index is None:
-            raise IndexUnavailable(self.load_error or "the index is not loaded yet")
-        answer = answer_question(index, self.embedder, self.reader, question, self.settings, top_k, history=history)
+        with self._in_flight_changed:
+            index = self.index
+            if index is None:
+                raise IndexUnavailable(self.load_error or "the index is not loaded yet")
+            self._in_flight[id(index)] = self._in_flight.get(id(index), 0) + 1
+        try:
+            answer = answer_question(index, self.embedder, self.reader, question, self.settings, top_k,
+                                     history=history)
+        finally:
+            with self._in_flight_changed:
+                left = self._in_flight.pop(id(index)) - 1
+                if left:
+                    self._in_flight[id(index)] = left
+                self._in_flight_changed.notify_all()
         if self.settings.log_questions:
             questions_log.info("question %r resolved %r status %s build %s", question, answer.resolved_question,
                                answer.status, index.manifest.get("build_id"))

@@ -214,3 +214,53 @@ def test_a_server_closes_replaced_builds_files(base_settings, embedder, reader, 
             pass
     stale = [t for t in targets if t.startswith(root) and t.endswith("(deleted)")]
     assert not stale, stale[:3]
+
+
+def test_a_question_in_flight_reads_its_build_whole_through_an_update(base_settings, embedder, reader, corpus_copy,
+                                                                       tmp_path, monkeypatch):
+    """The load test saw 50 of 12,004 answers cite an erased record: a question still being
+    answered from the replaced build read a document the update had already erased from its
+    segment. The update now waits for such questions before erasing."""
+    import threading
+    import time
+
+    import qa.service
+    from qa.service import QAService
+
+    s = base_settings.replace(corpus_dir=corpus_copy, index_dir=tmp_path / "idx", compact_fraction=1.0)
+    service = QAService(s, embedder, reader)
+    service.load(show_progress=False)
+    old = service.index
+    seg, d = old.doc_location[GONE]
+
+    def stored_text(index):  # as the segment's file holds it now (``documents[...]`` caches)
+        return index.segments[seg].doc_table[d]["text"]
+
+    text = stored_text(old)
+    entered, gate, seen = threading.Event(), threading.Event(), {}
+
+    def slow_answer(index, *args, **kwargs):
+        entered.set()
+        gate.wait(60)
+        seen["text"] = stored_text(index)
+        return answer_question(index, *args, **kwargs)
+
+    monkeypatch.setattr(qa.service, "answer_question", slow_answer)
+    asking = threading.Thread(target=service.ask, args=("凌源市截至6月末地区生产总值是多少？",))
+    asking.start()
+    assert entered.wait(60)
+    (corpus_copy / GONE).unlink()
+    updating = threading.Thread(target=service.build, kwargs={"incremental": True, "show_progress": False,
+                                                              "on_publish": service.reload})
+    updating.start()
+    deadline = time.monotonic() + 120
+    while service.index is old and time.monotonic() < deadline:  # the new build is served...
+        time.sleep(0.01)
+    assert service.index is not old and GONE not in service.index.documents
+    updating.join(5)  # ...the update waits for the question in flight before it erases anything...
+    assert updating.is_alive()
+    gate.set()  # ...which only now reads the old build
+    asking.join()
+    updating.join()
+    assert text and seen["text"] == text
+    assert stored_text(old) == ""  # erased once nothing read the old build any more
