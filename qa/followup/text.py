@@ -1,0 +1,69 @@
+"""The words of a conversation's turns, as the follow-up rules and the topic model see them:
+jieba's part-of-speech tags on text folded to simplified characters (繁體 is tagged alike),
+noun phrases, names and the words that point back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.folding import fold
+from qa.reader.evidence import posseg
+
+REFERRING = frozenset("它们 他们 她们 这里 那里 这儿 那儿 这个 那个 这些 那些 该 此 其 它 他 她 这 那 本".split())
+INTERROGATIVE = frozenset("什么 哪 哪里 哪儿 哪个 哪些 谁 多少 几 怎么 怎样 如何 为什么 为何 何 何时 是否 "
+                          "多久 多大 多长 多高 多远 时候 时间".split())
+NOUNISH = ("n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "nw", "eng", "vn", "an")
+ENTITY = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "eng"})
+SWAP = re.compile(r"^(?:那么?)?\s*(?P<x>[^，,。？?]{1,16}?)(?:的情况|怎么样|如何)?呢[？?]?$")
+BOOK = re.compile(r"《[^》]{1,30}》")
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    entity: bool  # holds a name (place, person, organisation, work) rather than only common nouns
+    start: int
+
+
+def words(text: str) -> list[tuple[str, str, int]]:
+    """(word, tag, start) as jieba tags the text folded to simplified characters (繁體 is tagged
+    alike); the words are the text's own characters."""
+    out, pos = [], 0
+    for word, flag in posseg().cut(fold(text)):
+        out.append((text[pos:pos + len(word)], flag, pos))
+        pos += len(word)
+    return out
+
+
+def phrases(text: str) -> list[Phrase]:
+    """Noun phrases (runs of noun-like words; book titles whole), two characters or more."""
+    out = [Phrase(m.group(), True, m.start()) for m in BOOK.finditer(text)]
+    rest = BOOK.sub(lambda m: "，" * len(m.group()), text)
+    run, start, entity = "", 0, False
+    for word, flag, pos in words(rest):
+        plain = fold(word)
+        if (flag.startswith(NOUNISH) or (flag == "m" and run)) and plain not in INTERROGATIVE \
+                and plain not in REFERRING and not word.isspace():
+            if not run:
+                start, entity = pos, False
+            run += word
+            entity = entity or flag in ENTITY
+        else:
+            if len(run) >= 2:
+                out.append(Phrase(run, entity, start))
+            run = ""
+    if len(run) >= 2:
+        out.append(Phrase(run, entity, start))
+    return sorted(out, key=lambda p: p.start)
+
+
+def entity_words(text: str) -> list[str]:
+    return [m.group() for m in BOOK.finditer(text)] + \
+        [w for w, f, _ in words(BOOK.sub(lambda m: "，" * len(m.group()), text)) if f in ENTITY and len(w) >= 2]

@@ -1,0 +1,96 @@
+"""The topic a follow-up refers to, ranked by a learned model over the conversation's phrases.
+
+Every earlier turn offers candidates: its noun phrases (runs of noun-like words, book titles
+whole), its names and its single nouns, from the question as resolved and from the answer. What
+a person leaves out of a follow-up is the conversation's subject: a name that the earlier
+questions repeat, that opens them, that is rare in the corpus. A logistic model weighs those
+signals; it was trained on conversations built from the reader's training part of CMRC 2018 dev
+and DRCD dev, where the subject taken out of each follow-up is known
+(``python -m qa.followup.learn``); its weights ship in ``weights.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.folding import fold
+from qa.followup.model import load_model
+from qa.followup.text import ENTITY, INTERROGATIVE, NOUNISH, REFERRING, Turn, phrases, words
+
+FEATURES = ("bias", "salience", "salience_rank", "distance", "turns_mentioning", "in_first_turn",
+            "answer_only", "entity", "book", "phrase", "single_word", "chars", "opens_question",
+            "has_digit", "inside_other", "holds_other")
+
+
+@dataclass
+class Candidate:
+    text: str
+    distance: int = 99  # turns back of its nearest mention
+    questions: set[int] = field(default_factory=set)  # earlier questions that mention it
+    answers: set[int] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)  # phrase, entity, word, book
+    opens: bool = False  # it opens one of the questions
+
+
+def candidates(history: list[Turn], resolved: list[str]) -> dict[str, Candidate]:
+    """Every phrase of the earlier turns (their questions as resolved, and their answers)."""
+    out: dict[str, Candidate] = {}
+    n = len(resolved)
+    for i, (turn, question) in enumerate(zip(history, resolved)):
+        for text, is_answer in ((question, False), (turn.answer or "", True)):
+            found: list[tuple[str, str, int]] = []
+            for p in phrases(text):
+                found.append((p.text, "book" if p.text.startswith("《") else "phrase", p.start))
+            for w, flag, pos in words(text):
+                plain = fold(w)
+                if len(w) >= 2 and flag.startswith(NOUNISH) and plain not in INTERROGATIVE \
+                        and plain not in REFERRING:
+                    found.append((w, "entity" if flag in ENTITY else "word", pos))
+            for text_, kind, pos in found:
+                c = out.setdefault(fold(text_), Candidate(text_))
+                c.distance = min(c.distance, n - i)
+                (c.answers if is_answer else c.questions).add(i)
+                c.kinds.add(kind)
+                c.opens = c.opens or (pos == 0 and not is_answer)
+    return out
+
+
+def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> tuple[list[str], np.ndarray]:
+    keys = list(cands)
+    sal = np.array([salience(cands[k].text) for k in keys])
+    top = sal.max() if len(sal) and sal.max() > 0 else 1.0
+    order = np.argsort(-sal)
+    rank = np.empty(len(keys))
+    rank[order] = np.arange(len(keys))
+    rows = []
+    for j, k in enumerate(keys):
+        c = cands[k]
+        rows.append((1.0, sal[j] / top, min(rank[j], 10) / 10, min(c.distance, 10) / 10, min(len(c.questions), 5) / 5,
+                     float(0 in c.questions), float(not c.questions), float("entity" in c.kinds),
+                     float("book" in c.kinds), float("phrase" in c.kinds), float(c.kinds <= {"word", "entity"}),
+                     min(len(c.text), 12) / 12, float(c.opens), float(any(ch.isdigit() for ch in c.text)),
+                     float(any(k != o and k in o for o in keys)), float(any(k != o and o in k for o in keys))))
+    return [cands[k].text for k in keys], np.array(rows, dtype=np.float64).reshape(len(keys), len(FEATURES))
+
+
+@functools.cache
+def _model() -> np.ndarray:
+    return load_model("topics", FEATURES)[0]
+
+
+def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
+           question: str = "") -> list[str]:
+    """The conversation's topics, most likely subject first; those ``question`` already holds
+    are left out."""
+    cands = candidates(history, resolved)
+    own = fold(question)
+    cands = {k: c for k, c in cands.items() if k not in own}
+    if not cands:
+        return []
+    texts, x = features(cands, salience)
+    scores = x @ _model()
+    return [texts[i] for i in np.argsort(-scores, kind="stable")]
