@@ -2,9 +2,7 @@
 
 Usage: python bench/bench_conversation.py FILE.json [--split val] [--work DIR] [--out R.json]
        python bench/bench_conversation.py bench/data/followups_seed.json  (hand-written, bundled corpus)
-       [--own 0.5,1.0 --threshold 0.4,0.5]  (tuning: every pair of OWN_TOPIC_SALIENCE and the
-       follow-up choice's threshold; --choice W.json tries other weights of qa.followup)
-       --split train --dump D.jsonl  (the follow-up choice's training rows; no ceiling reads)
+       [--own 0.5,1.0 --margin 0,0.1]  (tuning: every pair of OWN_TOPIC_SALIENCE, FOLLOWUP_MARGIN)
        --split train --topic-dump T.jsonl  (the topic model's training rows; no reads at all)
 
 Each paragraph's questions, in order, are one conversation. From the second question on, the
@@ -33,8 +31,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -44,9 +40,7 @@ from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
-from qa.followup import choice as followup_choice  # noqa: E402
 from qa.followup import rules, topics  # noqa: E402
-from qa.followup.model import WEIGHTS  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
 from qa.reader.evidence import posseg  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
@@ -143,9 +137,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--own", help="comma-separated OWN_TOPIC_SALIENCE values to compare (tuning)")
-    ap.add_argument("--threshold", help="comma-separated thresholds of the follow-up choice to compare (tuning)")
-    ap.add_argument("--choice", type=Path, help="weights of the follow-up choice to use instead of the shipped ones")
-    ap.add_argument("--dump", type=Path, help="write each two-form read's features and F1s here (training rows)")
+    ap.add_argument("--margin", help="comma-separated FOLLOWUP_MARGIN values to compare (tuning)")
     ap.add_argument("--topic-dump", type=Path, help="write each follow-up's candidate topics here, and stop")
     ap.add_argument("--limit", type=int)
     args = ap.parse_args()
@@ -177,45 +169,21 @@ def main() -> None:
     if args.topic_dump:
         topic_rows(turns, followup.index_salience(index), args.topic_dump)
         return
-    weights = json.loads((args.choice or WEIGHTS).read_text(encoding="utf-8"))["choice"]
     grid = [(float(o), float(m)) for o in (args.own or str(rules.OWN_TOPIC_SALIENCE)).split(",")
-            for m in (args.threshold or str(weights["threshold"])).split(",")]
+            for m in (args.margin or str(answering.FOLLOWUP_MARGIN)).split(",")]
     memo: dict[tuple[str, tuple[tuple[str, str | None], ...]], Answer] = {}
-    reads: dict[tuple[str, tuple[tuple[str, str | None], ...]], tuple] = {}  # type: ignore[type-arg]
-    spied = followup_choice.keep_carried
-
-    def spy(res, alone, carried):  # type: ignore[no-untyped-def]
-        spy.last = (res, alone, carried)  # type: ignore[attr-defined]
-        return spied(res, alone, carried)
-
-    answering.keep_carried = spy  # the two reads of each follow-up are kept for --dump
 
     def ask(text: str, history: list[followup.Turn] | None = None) -> Answer:
         """An answer depends only on the question and the history: each asked once."""
         key = (text, tuple((t.question, t.answer) for t in history or []))
         if key not in memo:
-            spy.last = None  # type: ignore[attr-defined]
             memo[key] = answer_question(index, embedder, reader, text, settings, history=history)
-            if spy.last is not None:  # type: ignore[attr-defined]
-                reads[key] = spy.last  # type: ignore[attr-defined]
         return memo[key]
-
-    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
-
-    def record(kind: str, answers: list[str], text: str, history: list[followup.Turn]) -> None:
-        got = reads.get((text, tuple((t.question, t.answer) for t in history)))
-        if dump and got:
-            res, alone, carried = got
-            dump.write(json.dumps({"data": args.file.name, "kind": kind, "question": text, "resolved": res.question,
-                                   "features": followup_choice.features(res, alone, carried).tolist(),
-                                   "f1_alone": score(answers, alone)[0], "f1_carried": score(answers, carried)[0]},
-                                  ensure_ascii=False) + "\n")
 
     results: dict[str, dict[str, float]] = {}
     rows: list[dict] = []  # type: ignore[type-arg]
-    for own, threshold in grid:
-        rules.OWN_TOPIC_SALIENCE = own
-        followup_choice._model = lambda t=threshold: (np.array(weights["weights"]), t)  # type: ignore[assignment]
+    for own, margin in grid:
+        rules.OWN_TOPIC_SALIENCE, answering.FOLLOWUP_MARGIN = own, margin
         memo.clear()
         rows = []
         history: list[followup.Turn] = []
@@ -226,19 +194,17 @@ def main() -> None:
             row = dict(t)
             for mode, text, hist in (("naive", t["asked"], None), ("history", t["asked"], history),
                                      ("ceiling", t["original"], None)):
-                a = ask(text, hist) if not (dump and mode == "ceiling") else ask(t["asked"])
+                a = ask(text, hist)
                 row[mode], row[mode + "_hit"] = score(t["answers"], a)
                 if mode == "history":
                     row["resolved"] = a.resolved_question
-                    record("rewritten" if t["subject"] else "complete", t["answers"], text, hist)
             history = history + [followup.Turn(t["asked"], ask(t["asked"], history).answer)]
             if t["n"] == 0 and prev_conv:
                 sw = ask(t["original"], prev_conv)
-                record("switch", t["answers"], t["original"], prev_conv)
                 row["switch_resolved"] = sw.resolved_question
                 row["switch"], row["switch_hit"] = score(t["answers"], sw)
             rows.append(row)
-        key = f"own={own} threshold={threshold}"
+        key = f"own={own} margin={margin}"
         results[key] = summarize(rows)
         print(json.dumps({"setting": key, **results[key]}, ensure_ascii=False), file=sys.stderr)
     print_table(args.file.name, args.split, results)

@@ -20,7 +20,6 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.followup import Resolution, Turn, index_salience, resolve
-from qa.followup.choice import keep_carried
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
@@ -30,6 +29,10 @@ from qa.sentences import split_sentences
 from qa.store.index import Index
 
 NO_ANSWER = "文档中没有找到相关答案。"
+# A follow-up's standalone form is kept unless the question as asked reads with a span score (the
+# reader's logit; confidences saturate near 1) above the standalone one's plus this; chosen on the
+# tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
+FOLLOWUP_MARGIN = 0.0
 # A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
 # spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
 RETRIEVAL_WEIGHT = 4.0
@@ -121,8 +124,8 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
                     history: list[Turn] | None = None) -> Answer:
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
     standalone from them (``qa.followup``); when that changed the question, both forms are
-    read and ``qa.followup.choice`` (a learned choice) keeps one: the question as asked wins when
-    it named its own subject, and the conversation moved on.
+    read and the standalone one is kept unless the question as asked reads with a higher span
+    score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on.
     ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
@@ -130,7 +133,7 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
         reads = followup_reads(index, embedder, reader, question, history, settings, top_k, within, qvec, passages)
         if reads:
             res, alone, carried = reads
-            best = carried if keep_carried(res, alone, carried) else alone
+            best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
             if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
                 best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
             best.timings_ms["total"] = _ms(t, time.perf_counter())

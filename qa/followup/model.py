@@ -1,4 +1,4 @@
-"""The weights of the follow-up models (``weights.json`` beside this module, written by
+"""The weights of the learned follow-up model (``weights.json`` beside this module, written by
 ``python -m qa.followup.learn``)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ WEIGHTS = Path(__file__).with_name("weights.json")
 
 
 def load_model(part: str, features: tuple[str, ...]) -> tuple[np.ndarray, float]:
-    """The weights and threshold of one of the two models in ``weights.json``."""
+    """The weights and threshold of a model in ``weights.json``."""
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))[part]
     if tuple(data["features"]) != features:
         raise ValueError(f"the {part} model in {WEIGHTS} was trained on other features: "

@@ -11,15 +11,16 @@ with, that is rare in the corpus). Then:
 - a question without a salient phrase of its own gets the top topic in front.
 
 A question that names its own subject is left as it is. When the rules changed a question,
-``qa.answering`` reads both forms and a learned choice (``qa.followup.choice``) keeps one; the
-form kept is what the API returns as ``resolved_question``.
+``qa.answering`` reads both forms and keeps the question as asked if it reads more surely
+alone (the rules misjudge rare names that jieba cuts apart); the form kept is what the API
+returns as ``resolved_question``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qa.folding import fold
 from qa.followup import topics
@@ -39,7 +40,6 @@ class Resolution:
     question: str  # the standalone question: retrieval and the reader use it
     rule: str = "complete"  # complete, swap, pronoun, subject, none (no history)
     swapped_in: str | None = None  # with "swap": the part the question brought in
-    carried: list[str] = field(default_factory=list)  # what the history put into the question
     swapped_out: str | None = None  # with "swap": the part it replaced, in earlier turns too
 
 
@@ -86,13 +86,12 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
             olds = [o for o in olds if len(o) >= 2] or _phrase_texts(prev)
         old = max(olds, key=salience, default=None)
         if old and old != new:
-            kept = [p.text for p in phrases(prev) if old not in p.text][:1]  # the sub-topic kept
-            return Resolution(prev.replace(old, new, 1), "swap", new, kept, old)
+            return Resolution(prev.replace(old, new, 1), "swap", new, old)
     subjects = topics.ranked(history, resolved, salience, q)  # the learned ranking, best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
-            return Resolution(q[:ref[0]] + subjects[0] + q[ref[1]:], "pronoun", carried=subjects[:1])
+            return Resolution(q[:ref[0]] + subjects[0] + q[ref[1]:], "pronoun")
         return Resolution(question)
     if not subjects:
         return Resolution(question)
@@ -105,7 +104,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     if not own:  # nothing of its own at all ("同比增长多少？"): the last turn's measure comes too
         last = [p.text for p in phrases(resolved[-1]) if not p.entity and p.text not in carried]
         carried += last[:1]
-    return Resolution("".join(carried) + q, "subject", carried=carried)
+    return Resolution("".join(carried) + q, "subject")
 
 
 def index_salience(index: Index) -> Callable[[str], float]:

@@ -1,11 +1,11 @@
-"""The two learned follow-up models: their training, and the shipped weights' behaviour."""
+"""The learned topic model of follow-ups: its training, and the shipped weights' behaviour."""
 
 import json
 
 import numpy as np
 import pytest
 
-from qa.followup import Turn, choice, topics
+from qa.followup import Turn, topics
 from qa.followup.learn import fit, train_topics
 from qa.followup.model import WEIGHTS, load_model
 
@@ -43,10 +43,9 @@ def test_topic_training_ranks_the_labelled_candidate_first(tmp_path):
 
 def test_shipped_weights_match_the_features():
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    assert set(data) == {"topics", "choice"}
-    for part, module in (("topics", topics), ("choice", choice)):
-        weights, threshold = load_model(part, module.FEATURES)
-        assert len(weights) == len(module.FEATURES) and 0 < threshold < 1
+    assert data["topics"]["trained_on"]["follow_ups"] > 1000
+    weights, threshold = load_model("topics", topics.FEATURES)
+    assert len(weights) == len(topics.FEATURES) and 0 < threshold < 1
     with pytest.raises(ValueError, match="retrain"):
         load_model("topics", topics.FEATURES[:-1])
 
