@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.followup import Turn, topics
-from qa.followup.learn import fit, train_topics
+from qa.followup.learn import evaluate_topics, fit, train_topics
 from qa.followup.model import WEIGHTS, load_model
 
 
@@ -39,6 +39,9 @@ def test_topic_training_ranks_the_labelled_candidate_first(tmp_path):
     model = train_topics([path])
     assert model["trained_on"]["top1_on_training_rows"] > 0.9
     assert model["weights"][topics.FEATURES.index("salience")] > 0
+    scores = evaluate_topics(path)  # the shipped weights, the weighting they replaced, the best possible
+    assert scores["follow_ups"] == 200 and scores["best_possible"] == 1.0
+    assert scores["subject_in_no_earlier_question"] == 0.0 and 0.0 <= scores["learned"] <= 1.0
 
 
 def test_shipped_weights_match_the_features():

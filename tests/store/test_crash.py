@@ -41,7 +41,7 @@ def test_kill_9_of_build_and_update_never_serves_a_partial_build(base_settings, 
            "QA_CACHE_DIR": str(s.cache_dir)}
     qa = [sys.executable, "-m", "qa.cli", "index"]
     good = None  # what the last published build held
-    trials = int(os.environ.get("QA_RELIABILITY_TRIALS", "6"))  # docs/reliability.md runs 60
+    trials = int(os.environ.get("QA_RELIABILITY_TRIALS", "6"))  # docs/reliability.md runs 100 (50 builds, 50 updates)
     outcomes = {"old build served": 0, "new build served": 0, "nothing yet": 0}
     for trial in range(trials):
         if trial >= trials // 2:  # from here on, updates: a new file appears before each killed update
