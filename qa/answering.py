@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
-from qa.followup import Resolution, Turn, index_salience, resolve
+from qa.followup import Turn, index_salience, resolve
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
@@ -29,13 +29,13 @@ from qa.sentences import split_sentences
 from qa.store.index import Index
 
 NO_ANSWER = "文档中没有找到相关答案。"
+# A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
+# spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
+RETRIEVAL_WEIGHT = 4.0
 # A follow-up's standalone form is kept unless the question as asked reads with a span score (the
 # reader's logit; confidences saturate near 1) above the standalone one's plus this; chosen on the
 # tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
 FOLLOWUP_MARGIN = 0.0
-# A span's reader score plus this times its chunk's fused retrieval score (in [0, 1]) ranks the
-# spans of different passages; fitted on the tune part of the data (bench/tune_reader.py).
-RETRIEVAL_WEIGHT = 4.0
 
 
 @dataclass
@@ -130,29 +130,17 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
-        reads = followup_reads(index, embedder, reader, question, history, settings, top_k, within, qvec, passages)
-        if reads:
-            res, alone, carried = reads
+        res = resolve(question, history, index_salience(index))
+        if res.question != question:
+            alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
+            carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
+                              passages)
             best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
             if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
                 best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
             best.timings_ms["total"] = _ms(t, time.perf_counter())
             return best
     return _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
-
-
-def followup_reads(index: Index, embedder: Embedder, reader: Reader, question: str, history: list[Turn],
-                   settings: Settings, top_k: int | None = None, within: np.ndarray | None = None,
-                   qvec: np.ndarray | None = None, passages: int | None = None
-                   ) -> tuple[Resolution, Answer, Answer] | None:
-    """The follow-up made standalone, and the answers to it as asked and as resolved; None when
-    the history changed nothing."""
-    res = resolve(question, history, index_salience(index))
-    if res.question == question:
-        return None
-    alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
-    carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None, passages)
-    return res, alone, carried
 
 
 def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, asked: str, settings: Settings,

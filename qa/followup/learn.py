@@ -48,7 +48,7 @@ def train_topics(paths: list[Path], l2: float = 1.0) -> dict[str, object]:
     w = np.array([1.0 / len(t["labels"]) for t in turns for _ in t["labels"]])
     beta = fit(x, y, w, l2)
     top1 = float(np.mean([t["labels"][int(np.argmax(np.array(t["features"]) @ beta))] for t in turns]))
-    return {"features": list(topics.FEATURES), "weights": _round(beta), "threshold": 0.5,
+    return {"features": list(topics.FEATURES), "weights": _round(beta),
             "trained_on": {"files": [p.name for p in paths], "follow_ups": len(turns), "candidates": len(y),
                            "l2": l2, "top1_on_training_rows": round(top1, 4)}}
 
@@ -58,7 +58,7 @@ def evaluate_topics(path: Path) -> dict[str, float]:
     by the weighting it replaced (names first, then corpus salience halved per turn back and for
     answers), and at best (the candidate closest to the subject)."""
     turns = _rows([path])
-    beta = load_model("topics", topics.FEATURES)[0]
+    beta = load_model("topics", topics.FEATURES)
     f = {name: topics.FEATURES.index(name) for name in ("salience", "distance", "answer_only", "entity")}
 
     def salience_decay(x: np.ndarray) -> int:

@@ -79,7 +79,7 @@ def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> t
 
 @functools.cache
 def _model() -> np.ndarray:
-    return load_model("topics", FEATURES)[0]
+    return load_model("topics", FEATURES)
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
