@@ -38,7 +38,7 @@ OWN_TOPIC_SALIENCE = 1.0
 @dataclass
 class Resolution:
     question: str  # the standalone question: retrieval and the reader use it
-    rule: str = "complete"  # complete, swap, pronoun, subject, none (no history)
+    rule: str = "complete"  # complete, named (it names a subject of its own), swap, pronoun, subject, none
     swapped_in: str | None = None  # with "swap": the part the question brought in
     swapped_out: str | None = None  # with "swap": the part it replaced, in earlier turns too
 
@@ -71,7 +71,7 @@ def _referring(question: str) -> tuple[int, int] | None:
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-                 last_swap: str | None = None) -> Resolution:
+                 last_swap: str | None = None, opening: int = 0) -> Resolution:
     q = question.strip()
     m = SWAP.match(q)
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
@@ -87,7 +87,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         old = max(olds, key=salience, default=None)
         if old and old != new:
             return Resolution(prev.replace(old, new, 1), "swap", new, old)
-    subjects = topics.ranked(history, resolved, salience, q)  # the learned ranking, best first
+    subjects = topics.ranked(history, resolved, salience, q, opening)  # the learned ranking, best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
@@ -97,7 +97,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         return Resolution(question)
     own = phrases(q)
     if any(p.entity for p in own):
-        return Resolution(question)
+        return Resolution(question, "named")
     if own and max(salience(p.text) for p in own) >= OWN_TOPIC_SALIENCE * salience(subjects[0]):
         return Resolution(question)
     carried = subjects[:1]
@@ -129,10 +129,13 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
         return Resolution(question, rule="none")
     resolved: list[str] = []
     last: Resolution | None = None
+    opening = 0  # the turn that named the conversation's current subject
     for n, turn in enumerate(history):
-        last = _resolve_one(turn.question, history[:n], resolved, salience, last.swapped_in if last else None) \
-            if n else Resolution(turn.question)
+        last = _resolve_one(turn.question, history[:n], resolved, salience, last.swapped_in if last else None,
+                            opening) if n else Resolution(turn.question)
         if last.swapped_out and last.swapped_in:  # "那朝阳呢？": the conversation moved to the new part
             resolved = [r.replace(last.swapped_out, last.swapped_in) for r in resolved]
+        if last.rule == "named":  # "朝阳市累计脱贫多少人？" after a question about 凌源市: so did it
+            opening = n
         resolved.append(last.question)
-    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None)
+    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening)

@@ -30,14 +30,17 @@ FEATURES = ("bias", "salience", "salience_rank", "distance", "turns_mentioning",
 class Candidate:
     text: str
     distance: int = 99  # turns back of its nearest mention
+    opening: bool = False  # the turn that named the current subject mentions it
     questions: set[int] = field(default_factory=set)  # earlier questions that mention it
     answers: set[int] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # phrase, entity, word, book
     opens: bool = False  # it opens one of the questions
 
 
-def candidates(history: list[Turn], resolved: list[str]) -> dict[str, Candidate]:
-    """Every phrase of the earlier turns (their questions as resolved, and their answers)."""
+def candidates(history: list[Turn], resolved: list[str], opening: int = 0) -> dict[str, Candidate]:
+    """Every phrase of the earlier turns (their questions as resolved, and their answers).
+    ``opening``: the turn that named the current subject (the first, unless a later question
+    named a subject of its own); its phrases count as the first turn's."""
     out: dict[str, Candidate] = {}
     n = len(resolved)
     for i, (turn, question) in enumerate(zip(history, resolved)):
@@ -54,6 +57,7 @@ def candidates(history: list[Turn], resolved: list[str]) -> dict[str, Candidate]
                 c = out.setdefault(fold(text_), Candidate(text_))
                 c.distance = min(c.distance, n - i)
                 (c.answers if is_answer else c.questions).add(i)
+                c.opening = c.opening or (i == opening and not is_answer)
                 c.kinds.add(kind)
                 c.opens = c.opens or (pos == 0 and not is_answer)
     return out
@@ -70,7 +74,7 @@ def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> t
     for j, k in enumerate(keys):
         c = cands[k]
         rows.append((1.0, sal[j] / top, min(rank[j], 10) / 10, min(c.distance, 10) / 10, min(len(c.questions), 5) / 5,
-                     float(0 in c.questions), float(not c.questions), float("entity" in c.kinds),
+                     float(c.opening), float(not c.questions), float("entity" in c.kinds),
                      float("book" in c.kinds), float("phrase" in c.kinds), float(c.kinds <= {"word", "entity"}),
                      min(len(c.text), 12) / 12, float(c.opens), float(any(ch.isdigit() for ch in c.text)),
                      float(any(k != o and k in o for o in keys)), float(any(k != o and o in k for o in keys))))
@@ -83,10 +87,10 @@ def _model() -> np.ndarray:
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-           question: str = "") -> list[str]:
+           question: str = "", opening: int = 0) -> list[str]:
     """The conversation's topics, most likely subject first; those ``question`` already holds
     are left out."""
-    cands = candidates(history, resolved)
+    cands = candidates(history, resolved, opening)
     own = fold(question)
     cands = {k: c for k, c in cands.items() if k not in own}
     if not cands:
