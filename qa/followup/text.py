@@ -4,6 +4,7 @@ noun phrases, names and the words that point back."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -32,14 +33,16 @@ class Phrase:
     start: int
 
 
-def words(text: str) -> list[tuple[str, str, int]]:
+@functools.lru_cache(maxsize=1024)
+def words(text: str) -> tuple[tuple[str, str, int], ...]:
     """(word, tag, start) as jieba tags the text folded to simplified characters (繁體 is tagged
-    alike); the words are the text's own characters."""
+    alike); the words are the text's own characters. Cached: resolving a follow-up tags each
+    earlier turn once per turn after it, and phrases and names tag the same text again."""
     out, pos = [], 0
     for word, flag in posseg().cut(fold(text)):
         out.append((text[pos:pos + len(word)], flag, pos))
         pos += len(word)
-    return out
+    return tuple(out)
 
 
 def phrases(text: str) -> list[Phrase]:
