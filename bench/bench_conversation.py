@@ -5,12 +5,14 @@ Usage: python bench/bench_conversation.py FILE.json [--split val] [--work DIR] [
        [--own 0.5,1.0 --margin 0,0.1]  (tuning: every pair of OWN_TOPIC_SALIENCE, FOLLOWUP_MARGIN)
        --split train --topic-dump T.jsonl  (the topic model's training rows; no reads at all)
 
-Each paragraph's questions, in order, are one conversation. From the second question on, the
-subject it repeats from the article title or an earlier question (the longest common stretch
-of two or more characters that is not a question word or a function word; found by plain
-string matching, independently of qa.followup's phrase finder) is replaced by a pronoun (他
-for a person's name, else 它), or dropped when it opens the question, as people do. Every turn
-is scored against the original gold answers, open-domain over all paragraphs of the file:
+Each paragraph's questions, in order, are one conversation; each paragraph is a document of the
+index with its article's title as first line, as real documents have titles (``--untitled``:
+without). From the second question on, the subject it repeats from the article title or an
+earlier question (the longest common stretch of two or more characters that touches no
+question word, cuts no number and is no function word; found by plain string matching,
+independently of qa.followup's phrase finder) is replaced by a pronoun (他 for a person's name,
+else 它), or dropped when it opens the question, as people do. Every turn is scored against the
+original gold answers, open-domain over all paragraphs of the file:
 
 - naive: the rewritten question alone;
 - history: the rewritten question with the earlier turns (their rewritten questions and the
@@ -52,13 +54,16 @@ EDGE = set("的是了在有和与與及为為于於被把从從对對由以及�
 
 def subject_of(question: str, earlier: list[str]) -> str | None:
     """The longest stretch of ``question`` (two characters or more) found in an earlier text,
-    that touches no question word (not even a part of one: "有什" of "有什么") and neither starts
+    that touches no question word (not even a part of one: "有什" of "有什么"; "哪一個" whole),
+    cuts no number or Latin word ("194" of "1944年": nobody says "它4年"), and neither starts
     nor ends with a function character."""
     asking = [False] * len(question)  # characters of a question word: no subject touches them
     for w in QUESTION_WORDS:
         at = question.find(w)
         while at >= 0:
-            asking[at:at + len(w)] = [True] * len(w)
+            # "哪一個", "哪一年": the numeral and its classifier belong to the question word
+            n = len(w) + 2 if w == "哪" and question[at + 1:at + 2] == "一" else len(w)
+            asking[at:at + n] = [True] * min(n, len(question) - at)
             at = question.find(w, at + 1)
     best = None
     for i in range(len(question)):
@@ -68,11 +73,17 @@ def subject_of(question: str, earlier: list[str]) -> str | None:
                 break
             if not all(c.isalnum() or c in "《》·" for c in s) or s[0] in EDGE or s[-1] in EDGE:
                 continue
-            if any(asking[i:j]):
+            if any(asking[i:j]) or _cuts(question, i) or _cuts(question, j):
                 continue
             if any(s in e for e in earlier):
                 best = s
     return best
+
+
+def _cuts(text: str, at: int) -> bool:
+    """Whether a boundary at ``at`` falls inside a number or a Latin word ("194" of "1944年")."""
+    return 0 < at < len(text) and text[at - 1].isascii() and text[at].isascii() \
+        and text[at - 1].isalnum() and text[at].isalnum()
 
 
 def rewrite(question: str, subject: str) -> str:
@@ -140,15 +151,16 @@ def main() -> None:
     ap.add_argument("--margin", help="comma-separated FOLLOWUP_MARGIN values to compare (tuning)")
     ap.add_argument("--topic-dump", type=Path, help="write each follow-up's candidate topics here, and stop")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--untitled", action="store_true", help="documents without their article's title as first line")
     args = ap.parse_args()
     if args.file.name == "followups_seed.json":
         seed_set(args.file)
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-conv-"))
-    settings, questions, _, _ = prepare(args.file, Settings.from_env(), work)
     data = json.loads(args.file.read_text(encoding="utf-8"))["data"]
     titles = {f"{a:04d}_{p:02d}.txt": art.get("title", "") for a, art in enumerate(data)
               for p in range(len(art["paragraphs"]))}
+    settings, questions, _, _ = prepare(args.file, Settings.from_env(), work, None if args.untitled else titles)
     questions = [q for q in questions if q.split == args.split]
     convs = conversations(questions)
     if args.limit:
@@ -167,7 +179,8 @@ def main() -> None:
     print(f"{args.file.name} {args.split}: {len(convs)} conversations, {len(turns)} turns, "
           f"{sum(t['subject'] is not None for t in turns)} rewritten", file=sys.stderr)
     if args.topic_dump:
-        topic_rows(turns, followup.index_salience(index), args.topic_dump)
+        topic_rows(turns, followup.index_salience(index), args.topic_dump,
+                   {} if args.untitled else {d: index.documents[d].title for d in index.documents})
         return
     grid = [(float(o), float(m)) for o in (args.own or str(rules.OWN_TOPIC_SALIENCE)).split(",")
             for m in (args.margin or str(answering.FOLLOWUP_MARGIN)).split(",")]
@@ -221,17 +234,18 @@ def overlap(candidate: str, subject: str) -> float:
     return 0.0
 
 
-def topic_rows(turns: list[dict], salience, path: Path) -> None:  # type: ignore[type-arg,no-untyped-def]
+def topic_rows(turns: list[dict], salience, path: Path, titles: dict[str, str]) -> None:  # type: ignore[type-arg,no-untyped-def]
     """For each rewritten follow-up: the candidate topics of the turns before it (their questions
-    as asked, their first gold answers standing for the service's), each labelled by how much of
-    the subject taken out it is."""
+    as asked, their first gold answers standing for the service's) and of its document's title
+    (the document the service finds from the last answer, here the paragraph's own), each
+    labelled by how much of the subject taken out it is."""
     with path.open("w", encoding="utf-8") as out:
         history: list[followup.Turn] = []
         for t in turns:
             if t["n"] == 0:
                 history = []
             if t["subject"]:
-                cands = topics.candidates(history, [h.question for h in history])
+                cands = topics.candidates(history, [h.question for h in history], title=titles.get(t["conv"], ""))
                 cands = {k: c for k, c in cands.items() if k not in fold(t["asked"])}
                 if cands:
                     texts, x = topics.features(cands, salience)

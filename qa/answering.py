@@ -20,6 +20,7 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.followup import Turn, index_salience, resolve
+from qa.followup.focus import conversation_document
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
@@ -130,11 +131,13 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
-        res = resolve(question, history, index_salience(index))
+        doc = conversation_document(index, history, settings) if within is None else None
+        res = resolve(question, history, index_salience(index), index.documents[doc].title if doc else "")
         if res.question != question:
+            focus = index.doc_chunks(doc) if doc else None
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
             carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
-                              passages)
+                              passages, focus)
             best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
             if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
                 best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
@@ -144,14 +147,19 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
 
 
 def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, asked: str, settings: Settings,
-            top_k: int | None, within: np.ndarray | None, qvec: np.ndarray | None, passages: int | None) -> Answer:
-    """The answer to ``asked`` (``question`` made standalone, or itself)."""
+            top_k: int | None, within: np.ndarray | None, qvec: np.ndarray | None, passages: int | None,
+            focus: np.ndarray | None = None) -> Answer:
+    """The answer to ``asked`` (``question`` made standalone, or itself). ``focus``: the chunks
+    of the document the conversation is about, whose best matches are read first."""
     top_k = top_k or settings.top_k
     passages = passages or settings.reader_passages
     t0 = time.perf_counter()
     qvec = embedder.query(asked) if qvec is None else qvec
     t1 = time.perf_counter()
     hits = retrieve(index, asked, qvec, settings, k=max(top_k, passages), within=within)
+    if focus is not None and len(focus):
+        first = retrieve(index, asked, qvec, settings, k=passages, within=focus)
+        hits = first + [h for h in hits if h.chunk not in {f.chunk for f in first}]
     t2 = time.perf_counter()
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
                     confidence=0.0, question_type=question_type(asked), message=NO_ANSWER, resolved_question=asked,

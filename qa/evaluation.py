@@ -69,23 +69,25 @@ def load_squad(path: Path) -> tuple[list[tuple[str, str]], list[Question]]:
     return paragraphs, questions
 
 
-def prepare(file: Path, settings: Settings, work: Path) -> tuple[Settings, list[Question], dict[str, np.ndarray],
-                                                                  dict[str, str]]:
+def prepare(file: Path, settings: Settings, work: Path, titles: dict[str, str] | None = None
+            ) -> tuple[Settings, list[Question], dict[str, np.ndarray], dict[str, str]]:
     """Write the paragraphs as a corpus under ``work``; returns the settings of its index, the
-    questions, the gold answer starts mapped to cleaned document offsets, and each paragraph."""
+    questions, the gold answer starts mapped to cleaned document offsets, and each paragraph.
+    ``titles``: a first line (the article's title) for each paragraph's document."""
     paragraphs, questions = load_squad(file)
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
+    heads = {doc_id: f"{titles[doc_id]}\n" if titles and titles.get(doc_id) else "" for doc_id, _ in paragraphs}
     for doc_id, text in paragraphs:
         path = corpus / doc_id
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        if not path.exists() or path.read_text(encoding="utf-8") != heads[doc_id] + text:
+            path.write_text(heads[doc_id] + text, encoding="utf-8")
     settings = settings.replace(corpus_dir=corpus, index_dir=work / "index")
     starts: dict[str, np.ndarray] = {}
     for doc_id, text in paragraphs:
         doc = read_document(corpus / doc_id, doc_id)
         offs = np.asarray(doc.source_offsets)
-        starts[doc_id] = np.searchsorted(offs, np.arange(len(text)), side="left")
+        starts[doc_id] = np.searchsorted(offs, np.arange(len(text)) + len(heads[doc_id]), side="left")
     return settings, questions, starts, dict(paragraphs)
 
 

@@ -70,7 +70,7 @@ def evaluate_topics(path: Path) -> dict[str, float]:
     out = {name: round(float(np.mean([t["labels"][pick(np.array(t["features"]))] for t in turns])), 3)
            for name, pick in picks.items()}
     out["best_possible"] = round(float(np.mean([max(t["labels"]) for t in turns])), 3)
-    out["subject_in_no_earlier_question"] = round(float(np.mean([max(t["labels"]) == 0 for t in turns])), 3)
+    out["subject_in_no_candidate"] = round(float(np.mean([max(t["labels"]) == 0 for t in turns])), 3)
     return {"follow_ups": len(turns), **out}
 
 

@@ -71,7 +71,7 @@ def _referring(question: str) -> tuple[int, int] | None:
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-                 last_swap: str | None = None, opening: int = 0) -> Resolution:
+                 last_swap: str | None = None, opening: int = 0, title: str = "") -> Resolution:
     q = question.strip()
     m = SWAP.match(q)
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
@@ -87,7 +87,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         old = max(olds, key=salience, default=None)
         if old and old != new:
             return Resolution(prev.replace(old, new, 1), "swap", new, old)
-    subjects = topics.ranked(history, resolved, salience, q, opening)  # the learned ranking, best first
+    subjects = topics.ranked(history, resolved, salience, q, opening, title)  # the learned ranking, best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
@@ -120,10 +120,11 @@ def index_salience(index: Index) -> Callable[[str], float]:
     return salience
 
 
-def resolve(question: str, history: list[Turn], salience: Callable[[str], float]) -> Resolution:
+def resolve(question: str, history: list[Turn], salience: Callable[[str], float], title: str = "") -> Resolution:
     """The standalone form of ``question`` after ``history`` (oldest first); earlier turns are
     resolved the same way first, so a chain of follow-ups keeps its subject, and a swap
-    ("那朝阳呢？") moves the whole conversation to the new part."""
+    ("那朝阳呢？") moves the whole conversation to the new part. ``title``: the title of the
+    document the last answer came from (``qa.followup.focus``), whose words are topics too."""
     history = history[-MAX_TURNS:]
     if not history:
         return Resolution(question, rule="none")
@@ -138,4 +139,4 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
         if last.rule == "named":  # "朝阳市累计脱贫多少人？" after a question about 凌源市: so did it
             opening = n
         resolved.append(last.question)
-    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening)
+    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening, title)

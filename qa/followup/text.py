@@ -70,3 +70,10 @@ def phrases(text: str) -> list[Phrase]:
 def entity_words(text: str) -> list[str]:
     return [m.group() for m in BOOK.finditer(text)] + \
         [w for w, f, _ in words(BOOK.sub(lambda m: "，" * len(m.group()), text)) if f in ENTITY and len(w) >= 2]
+
+
+def names_a_thing(title: str) -> bool:
+    """Whether a title names its subject ("黑龙江省", "辽阳市2021年政府工作报告") rather than says
+    something, as a headline does ("庆祝中国共产党成立100周年"): it holds no verb. A headline's
+    words are rarely what a follow-up leaves out."""
+    return not any(flag.startswith("v") and flag != "vn" for _, flag, _ in words(title))

@@ -19,11 +19,11 @@ import numpy as np
 
 from qa.folding import fold
 from qa.followup.model import load_model
-from qa.followup.text import ENTITY, INTERROGATIVE, NOUNISH, REFERRING, Turn, phrases, words
+from qa.followup.text import ENTITY, INTERROGATIVE, NOUNISH, REFERRING, Turn, names_a_thing, phrases, words
 
 FEATURES = ("bias", "salience", "salience_rank", "distance", "turns_mentioning", "in_first_turn",
             "answer_only", "entity", "book", "phrase", "single_word", "chars", "opens_question",
-            "has_digit", "inside_other", "holds_other")
+            "has_digit", "inside_other", "holds_other", "in_title", "title_only")
 
 
 @dataclass
@@ -35,31 +35,45 @@ class Candidate:
     answers: set[int] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)  # phrase, entity, word, book
     opens: bool = False  # it opens one of the questions
+    titled: bool = False  # the title of the conversation's document holds it
 
 
-def candidates(history: list[Turn], resolved: list[str], opening: int = 0) -> dict[str, Candidate]:
-    """Every phrase of the earlier turns (their questions as resolved, and their answers).
-    ``opening``: the turn that named the current subject (the first, unless a later question
-    named a subject of its own); its phrases count as the first turn's."""
+def _found(text: str) -> list[tuple[str, str, int]]:
+    """The candidate phrases of one text: (phrase, kind, start)."""
+    found: list[tuple[str, str, int]] = []
+    for p in phrases(text):
+        found.append((p.text, "book" if p.text.startswith("《") else "phrase", p.start))
+    for w, flag, pos in words(text):
+        plain = fold(w)
+        if len(w) >= 2 and flag.startswith(NOUNISH) and plain not in INTERROGATIVE and plain not in REFERRING:
+            found.append((w, "entity" if flag in ENTITY else "word", pos))
+    return found
+
+
+def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title: str = "") -> dict[str, Candidate]:
+    """Every phrase of the earlier turns (their questions as resolved, and their answers) and of
+    ``title``, the title of the document the conversation is about, when it names a thing rather
+    than being a headline. ``opening``: the turn that
+    named the current subject (the first, unless a later question named a subject of its own);
+    its phrases count as the first turn's."""
     out: dict[str, Candidate] = {}
     n = len(resolved)
     for i, (turn, question) in enumerate(zip(history, resolved)):
         for text, is_answer in ((question, False), (turn.answer or "", True)):
-            found: list[tuple[str, str, int]] = []
-            for p in phrases(text):
-                found.append((p.text, "book" if p.text.startswith("《") else "phrase", p.start))
-            for w, flag, pos in words(text):
-                plain = fold(w)
-                if len(w) >= 2 and flag.startswith(NOUNISH) and plain not in INTERROGATIVE \
-                        and plain not in REFERRING:
-                    found.append((w, "entity" if flag in ENTITY else "word", pos))
-            for text_, kind, pos in found:
+            for text_, kind, pos in _found(text):
                 c = out.setdefault(fold(text_), Candidate(text_))
                 c.distance = min(c.distance, n - i)
                 (c.answers if is_answer else c.questions).add(i)
                 c.opening = c.opening or (i == opening and not is_answer)
                 c.kinds.add(kind)
                 c.opens = c.opens or (pos == 0 and not is_answer)
+    if title and names_a_thing(title):
+        for text_, kind, _ in _found(title):
+            if any("\u3400" <= ch <= "\u9fff" for ch in text_):  # a file name's codes ("000_74ec05") are no topic
+                out.setdefault(fold(text_), Candidate(text_)).kinds.add(kind)
+        plain = fold(title)
+        for key, c in out.items():
+            c.titled = key in plain
     return out
 
 
@@ -74,10 +88,11 @@ def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> t
     for j, k in enumerate(keys):
         c = cands[k]
         rows.append((1.0, sal[j] / top, min(rank[j], 10) / 10, min(c.distance, 10) / 10, min(len(c.questions), 5) / 5,
-                     float(c.opening), float(not c.questions), float("entity" in c.kinds),
+                     float(c.opening), float(bool(c.answers) and not c.questions), float("entity" in c.kinds),
                      float("book" in c.kinds), float("phrase" in c.kinds), float(c.kinds <= {"word", "entity"}),
                      min(len(c.text), 12) / 12, float(c.opens), float(any(ch.isdigit() for ch in c.text)),
-                     float(any(k != o and k in o for o in keys)), float(any(k != o and o in k for o in keys))))
+                     float(any(k != o and k in o for o in keys)), float(any(k != o and o in k for o in keys)),
+                     float(c.titled), float(not c.questions and not c.answers)))
     return [cands[k].text for k in keys], np.array(rows, dtype=np.float64).reshape(len(keys), len(FEATURES))
 
 
@@ -87,10 +102,10 @@ def _model() -> np.ndarray:
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-           question: str = "", opening: int = 0) -> list[str]:
+           question: str = "", opening: int = 0, title: str = "") -> list[str]:
     """The conversation's topics, most likely subject first; those ``question`` already holds
     are left out."""
-    cands = candidates(history, resolved, opening)
+    cands = candidates(history, resolved, opening, title)
     own = fold(question)
     cands = {k: c for k, c in cands.items() if k not in own}
     if not cands:

@@ -122,3 +122,17 @@ def test_questions_are_not_logged_unless_asked(client, caplog, base_settings, em
     with caplog.at_level(logging.INFO, logger="qa.questions"):
         service.ask("朝阳市累计脱贫多少人？")
     assert "朝阳市累计脱贫多少人" in caplog.text
+
+
+def test_the_title_of_the_conversation_s_document_can_be_its_subject(salience):
+    # a person reading a document titled "黑龙江省" asks about "它" though no question named it
+    history = [Turn("最大的湖泊是什么？", "兴凯湖")]
+    assert resolve("它的省会是哪里？", history, salience, title="黑龙江省").question == "黑龙江省的省会是哪里？"
+    assert resolve("它的省会是哪里？", history, salience).question != "黑龙江省的省会是哪里？"
+    # a headline says something rather than naming the subject: its words are no topic
+    r = resolve("这个村有多少名贫困人口？", [Turn("大西沟村有多少户建档立卡贫困户？", "36户")], salience,
+                title="庆祝中国共产党成立100周年")
+    assert "中国共产党" not in r.question
+    # a file name's code is no topic
+    assert "74ec" not in resolve("它的省会是哪里？", [Turn("最大的湖泊是什么？", None)], salience,
+                                 title="000_74ec0513fa38d948").question

@@ -1,0 +1,38 @@
+"""The document a conversation is about: the one its last answer came from.
+
+A follow-up ("什么时候投产？") is most often about the document that answered the turn before
+it: its title often names the subject that no question repeats (a person reading "黑龙江省"
+asks "它最大的湖泊是？"), and its passages are where the answer most likely is. The service
+keeps no conversation state, so the document is found again from the history itself: the last
+answered turn's question and answer are searched lexically, and the first chunk that holds the
+answer text names the document. An answer that no chunk holds (edited by the client, or from
+another build) finds none.
+"""
+
+from __future__ import annotations
+
+from qa.config import Settings
+from qa.followup.text import Turn
+from qa.retrieval import lexical_max_df
+from qa.store.index import Index
+
+SEARCHED = 20  # chunks looked through for the answer text
+
+
+def answered_document(index: Index, question: str, answer: str, settings: Settings) -> str | None:
+    """The document whose chunk holds ``answer`` among the best lexical matches of the question
+    and answer together, or None."""
+    ids, _ = index.lexical_search(f"{question} {answer}", SEARCHED, max_df=lexical_max_df(index, settings))
+    for gid in ids:
+        chunk = index.chunk(int(gid))
+        if answer in chunk.text and chunk.doc_id in index.documents:
+            return chunk.doc_id
+    return None
+
+
+def conversation_document(index: Index, history: list[Turn], settings: Settings) -> str | None:
+    """The document the last answered turn of ``history`` was answered from, if found."""
+    for turn in reversed(history):
+        if turn.answer:
+            return answered_document(index, turn.question, turn.answer, settings)
+    return None

@@ -1,0 +1,17 @@
+"""The document a conversation is about, found again from the history alone (the service keeps
+no conversation state), on the seed corpus."""
+
+from qa.followup import Turn
+from qa.followup.focus import answered_document, conversation_document
+
+
+def test_the_document_that_holds_the_last_answer_is_found(seed_index, base_settings):
+    doc = answered_document(seed_index, "截至6月末凌源市地区生产总值实现多少？", "77.6亿元", base_settings)
+    assert doc is not None and "77.6亿元" in seed_index.documents[doc].text
+    history = [Turn("截至6月末凌源市地区生产总值实现多少？", "77.6亿元"), Turn("同比增长多少？", None)]
+    assert conversation_document(seed_index, history, base_settings) == doc
+
+
+def test_an_answer_no_document_holds_names_no_document(seed_index, base_settings):
+    assert answered_document(seed_index, "凌源市地区生产总值实现多少？", "九百九十九亿元", base_settings) is None
+    assert conversation_document(seed_index, [Turn("凌源市地区生产总值实现多少？", None)], base_settings) is None
