@@ -91,7 +91,11 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
-            return Resolution(q[:ref[0]] + subjects[0] + q[ref[1]:], "pronoun")
+            rest = q[ref[1]:]
+            head = words(rest)[:1]  # "这个村" with 大西沟村: the noun after the pointer is the topic's own
+            if head and head[0][1].startswith("n") and subjects[0].endswith(head[0][0]):
+                rest = rest[len(head[0][0]):]
+            return Resolution(q[:ref[0]] + subjects[0] + rest, "pronoun")
         return Resolution(question)
     if not subjects:
         return Resolution(question)

@@ -132,7 +132,7 @@ def test_the_title_of_the_conversation_s_document_can_be_its_subject(salience):
     # a headline says something rather than naming the subject: its words are no topic
     r = resolve("这个村有多少名贫困人口？", [Turn("大西沟村有多少户建档立卡贫困户？", "36户")], salience,
                 title="庆祝中国共产党成立100周年")
-    assert "中国共产党" not in r.question
+    assert "中国共产党" not in r.question and r.question.endswith("西沟村有多少名贫困人口？")  # jieba cuts 大|西沟村
     # a file name's code is no topic
     assert "74ec" not in resolve("它的省会是哪里？", [Turn("最大的湖泊是什么？", None)], salience,
                                  title="000_74ec0513fa38d948").question
