@@ -124,8 +124,9 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
                     qvec: np.ndarray | None = None, passages: int | None = None,
                     history: list[Turn] | None = None) -> Answer:
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
-    standalone from them (``qa.followup``); when that changed the question, both forms are
-    read and the standalone one is kept unless the question as asked reads with a higher span
+    standalone from them and from the document the last answer came from (``qa.followup``);
+    when that changed the question, both forms are read (the standalone one in that document
+    first) and the standalone one is kept unless the question as asked reads with a higher span
     score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on.
     ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
