@@ -4,7 +4,7 @@ A follow-up ("什么时候投产？") is most often about the document that answ
 it: its title often names the subject that no question repeats (a person reading "黑龙江省"
 asks "它最大的湖泊是？"), and its passages are where the answer most likely is. The service
 keeps no conversation state, so the document is found again from the history itself: the last
-answered turn's question and answer are searched lexically, and the first chunk that holds the
+turn's question and answer are searched lexically, and the first chunk that holds the
 answer text names the document. An answer that no chunk holds (edited by the client, or from
 another build) finds none.
 """
@@ -31,8 +31,8 @@ def answered_document(index: Index, question: str, answer: str, settings: Settin
 
 
 def conversation_document(index: Index, history: list[Turn], settings: Settings) -> str | None:
-    """The document the last answered turn of ``history`` was answered from, if found."""
-    for turn in reversed(history):
-        if turn.answer:
-            return answered_document(index, turn.question, turn.answer, settings)
-    return None
+    """The document the last turn of ``history`` was answered from, if it was answered and the
+    document is found. Only the last turn's: an earlier answer's document may be what the
+    conversation has left (a later question named a subject of its own and found no answer)."""
+    last = history[-1] if history else None
+    return answered_document(index, last.question, last.answer, settings) if last and last.answer else None

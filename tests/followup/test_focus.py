@@ -8,8 +8,11 @@ from qa.followup.focus import answered_document, conversation_document
 def test_the_document_that_holds_the_last_answer_is_found(seed_index, base_settings):
     doc = answered_document(seed_index, "截至6月末凌源市地区生产总值实现多少？", "77.6亿元", base_settings)
     assert doc is not None and "77.6亿元" in seed_index.documents[doc].text
-    history = [Turn("截至6月末凌源市地区生产总值实现多少？", "77.6亿元"), Turn("同比增长多少？", None)]
+    history = [Turn("截至6月末凌源市地区生产总值实现多少？", "77.6亿元")]
     assert conversation_document(seed_index, history, base_settings) == doc
+    # a later question that found no answer may have left that document: none is assumed
+    history.append(Turn("朝阳市累计脱贫多少人？", None))
+    assert conversation_document(seed_index, history, base_settings) is None
 
 
 def test_an_answer_no_document_holds_names_no_document(seed_index, base_settings):
