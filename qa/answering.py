@@ -20,7 +20,7 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.followup import Turn, index_salience, resolve
-from qa.followup.focus import conversation_document
+from qa.followup.focus import conversation_chunk
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
@@ -132,10 +132,10 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
-        doc = conversation_document(index, history, settings) if within is None else None
-        res = resolve(question, history, index_salience(index), index.documents[doc].title if doc else "")
+        found = conversation_chunk(index, history, settings) if within is None else None
+        res = resolve(question, history, index_salience(index), found.title if found else "")
         if res.question != question:
-            focus = index.doc_chunks(doc) if doc else None
+            focus = index.doc_chunks(found.doc_id) if found else None
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
             carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
                               passages, focus)
@@ -160,7 +160,8 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     hits = retrieve(index, asked, qvec, settings, k=max(top_k, passages), within=within)
     if focus is not None and len(focus):
         first = retrieve(index, asked, qvec, settings, k=passages, within=focus)
-        hits = first + [h for h in hits if h.chunk not in {f.chunk for f in first}]
+        read_first = {h.chunk for h in first}
+        hits = first + [h for h in hits if h.chunk not in read_first]
     t2 = time.perf_counter()
     result = Answer(question=question, status="no_answer", answer=None, sentence=None,
                     confidence=0.0, question_type=question_type(asked), message=NO_ANSWER, resolved_question=asked,
