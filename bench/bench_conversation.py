@@ -43,6 +43,7 @@ from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
 from qa.followup import rules, topics  # noqa: E402
+from qa.followup.focus import conversation_chunk  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
 from qa.reader.evidence import posseg  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
@@ -179,8 +180,7 @@ def main() -> None:
     print(f"{args.file.name} {args.split}: {len(convs)} conversations, {len(turns)} turns, "
           f"{sum(t['subject'] is not None for t in turns)} rewritten", file=sys.stderr)
     if args.topic_dump:
-        topic_rows(turns, followup.index_salience(index), args.topic_dump,
-                   {} if args.untitled else {d: index.documents[d].title for d in index.documents})
+        topic_rows(turns, index, settings, args.topic_dump)
         return
     grid = [(float(o), float(m)) for o in (args.own or str(rules.OWN_TOPIC_SALIENCE)).split(",")
             for m in (args.margin or str(answering.FOLLOWUP_MARGIN)).split(",")]
@@ -234,18 +234,21 @@ def overlap(candidate: str, subject: str) -> float:
     return 0.0
 
 
-def topic_rows(turns: list[dict], salience, path: Path, titles: dict[str, str]) -> None:  # type: ignore[type-arg,no-untyped-def]
+def topic_rows(turns: list[dict], index, settings: Settings, path: Path) -> None:  # type: ignore[type-arg,no-untyped-def]
     """For each rewritten follow-up: the candidate topics of the turns before it (their questions
-    as asked, their first gold answers standing for the service's) and of its document's title
-    (the document the service finds from the last answer, here the paragraph's own), each
-    labelled by how much of the subject taken out it is."""
+    as asked, their first gold answers standing for the service's) and of the title of the
+    chunk the service finds from the last answer (``qa.followup.focus``), each labelled by how
+    much of the subject taken out it is."""
+    salience = followup.index_salience(index)
     with path.open("w", encoding="utf-8") as out:
         history: list[followup.Turn] = []
         for t in turns:
             if t["n"] == 0:
                 history = []
             if t["subject"]:
-                cands = topics.candidates(history, [h.question for h in history], title=titles.get(t["conv"], ""))
+                found = conversation_chunk(index, history, settings)
+                cands = topics.candidates(history, [h.question for h in history], title=found.title if found else "",
+                                          passage=found.text if found else "")
                 cands = {k: c for k, c in cands.items() if k not in fold(t["asked"])}
                 if cands:
                     texts, x = topics.features(cands, salience)

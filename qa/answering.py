@@ -37,6 +37,10 @@ RETRIEVAL_WEIGHT = 4.0
 # reader's logit; confidences saturate near 1) above the standalone one's plus this; chosen on the
 # tune part (bench/bench_conversation.py --split tune, docs/conversation.md).
 FOLLOWUP_MARGIN = 0.0
+# A question that names a subject of its own is read with the conversation's topic in front too,
+# and that form is kept only when its span score is above the question's own by this; chosen on
+# the tune parts (docs/conversation.md).
+NAMED_MARGIN = 1.0
 
 
 @dataclass
@@ -125,23 +129,24 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
                     history: list[Turn] | None = None) -> Answer:
     """``history``: the earlier turns of a conversation, oldest first. A follow-up is made
     standalone from them and from the document the last answer came from (``qa.followup``);
-    when that changed the question, both forms are read (the standalone one in that document
-    first) and the standalone one is kept unless the question as asked reads with a higher span
-    score (by ``FOLLOWUP_MARGIN``): then it named its own subject, and the conversation moved on.
+    when that changed the question, or the question names a subject of its own but may still be
+    about the conversation's, both forms are read (the standalone one in that document first)
+    and ``_choose`` keeps one: the rules misjudge rare names that jieba cuts apart, and a
+    question that names its own subject may have moved the conversation on.
     ``qvec`` lets a caller that already embedded the question reuse it; ``within`` and
     ``passages`` let ``qa eval --gold-context`` read one paragraph's chunks whole."""
     if history:
         t = time.perf_counter()
         found = conversation_chunk(index, history, settings) if within is None else None
-        res = resolve(question, history, index_salience(index), found.title if found else "")
-        if res.question != question:
+        res = resolve(question, history, index_salience(index), found.title if found else "",
+                      found.text if found else "")
+        tried = res.question if res.question != question else res.topic_first
+        if tried:
             focus = index.doc_chunks(found.doc_id) if found else None
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
-            carried = _answer(index, embedder, reader, question, res.question, settings, top_k, within, None,
-                              passages, focus)
-            best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
-            if res.rule in ("pronoun", "swap") and alone.answer == carried.answer:
-                best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
+            carried = _answer(index, embedder, reader, question, tried, settings, top_k, within, None, passages,
+                              focus)
+            best = _choose(alone, carried, res.rule, found.doc_id if found else None)
             best.timings_ms["total"] = _ms(t, time.perf_counter())
             return best
     return _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
@@ -182,6 +187,26 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     result.timings_ms = {"embed": _ms(t0, t1), "retrieve": _ms(t1, t2), "read": _ms(t2, t3),
                          "select": _ms(t3, t4), "total": _ms(t0, t4)}
     return result
+
+
+def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | None) -> Answer:
+    """The answer to the question as asked or to its standalone form. A question that named a
+    subject of its own keeps its own answer unless the topic carried in reads clearly more surely
+    (``NAMED_MARGIN``). Otherwise an answer from the conversation's document wins over one from
+    elsewhere (a follow-up is about what the conversation was reading), else the higher span
+    score, ties to the standalone form (``FOLLOWUP_MARGIN``)."""
+    if rule == "named":
+        return carried if _score(carried) > _score(alone) + NAMED_MARGIN else alone
+    if conversation_doc is not None and _doc(carried) == conversation_doc != _doc(alone):
+        return carried
+    best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
+    if rule in ("pronoun", "swap") and alone.answer == carried.answer:
+        best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
+    return best
+
+
+def _doc(a: Answer) -> str | None:
+    return a.citations[0].doc_id if a.citations else None
 
 
 def _score(a: Answer) -> float:

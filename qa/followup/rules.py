@@ -41,6 +41,9 @@ class Resolution:
     rule: str = "complete"  # complete, named (it names a subject of its own), swap, pronoun, subject, none
     swapped_in: str | None = None  # with "swap": the part the question brought in
     swapped_out: str | None = None  # with "swap": the part it replaced, in earlier turns too
+    # with "named": the question with the conversation's topic in front, for the answer stage to
+    # try too (a name of its own can be a part of the subject: "和北海的建筑群…" of 中南海)
+    topic_first: str | None = None
 
 
 def _phrase_texts(text: str) -> list[str]:
@@ -71,7 +74,8 @@ def _referring(question: str) -> tuple[int, int] | None:
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-                 last_swap: str | None = None, opening: int = 0, title: str = "") -> Resolution:
+                 last_swap: str | None = None, opening: int = 0, title: str = "",
+                 passage: str = "") -> Resolution:
     q = question.strip()
     m = SWAP.match(q)
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
@@ -87,7 +91,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         old = max(olds, key=salience, default=None)
         if old and old != new:
             return Resolution(prev.replace(old, new, 1), "swap", new, old)
-    subjects = topics.ranked(history, resolved, salience, q, opening, title)  # the learned ranking, best first
+    subjects = topics.ranked(history, resolved, salience, q, opening, title, passage)  # the learned ranking, best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
@@ -101,7 +105,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         return Resolution(question)
     own = phrases(q)
     if any(p.entity for p in own):
-        return Resolution(question, "named")
+        return Resolution(question, "named", topic_first=subjects[0] + q)
     if own and max(salience(p.text) for p in own) >= OWN_TOPIC_SALIENCE * salience(subjects[0]):
         return Resolution(question)
     carried = subjects[:1]
@@ -124,7 +128,8 @@ def index_salience(index: Index) -> Callable[[str], float]:
     return salience
 
 
-def resolve(question: str, history: list[Turn], salience: Callable[[str], float], title: str = "") -> Resolution:
+def resolve(question: str, history: list[Turn], salience: Callable[[str], float], title: str = "",
+            passage: str = "") -> Resolution:
     """The standalone form of ``question`` after ``history`` (oldest first); earlier turns are
     resolved the same way first, so a chain of follow-ups keeps its subject, and a swap
     ("那朝阳呢？") moves the whole conversation to the new part. ``title``: the title of the
@@ -143,4 +148,5 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
         if last.rule == "named":  # "朝阳市累计脱贫多少人？" after a question about 凌源市: so did it
             opening = n
         resolved.append(last.question)
-    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening, title)
+    return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening, title,
+                        passage)

@@ -24,7 +24,8 @@ from qa.followup.text import ENTITY, INTERROGATIVE, NOUNISH, REFERRING, Turn, na
 
 FEATURES = ("bias", "salience", "salience_rank", "distance", "turns_mentioning", "in_first_turn",
             "answer_only", "entity", "book", "phrase", "single_word", "chars", "opens_question",
-            "has_digit", "inside_other", "holds_other", "in_title", "title_only")
+            "has_digit", "inside_other", "holds_other", "in_title", "title_only", "in_passage",
+            "passage_mentions")
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Candidate:
     kinds: set[str] = field(default_factory=set)  # phrase, entity, word, book
     opens: bool = False  # it opens one of the questions
     titled: bool = False  # the title of the conversation's document holds it
+    mentions: int = 0  # times the passage the last answer came from mentions it
 
 
 def _found(text: str) -> list[tuple[str, str, int]]:
@@ -51,7 +53,8 @@ def _found(text: str) -> list[tuple[str, str, int]]:
     return found
 
 
-def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title: str = "") -> dict[str, Candidate]:
+def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title: str = "",
+               passage: str = "") -> dict[str, Candidate]:
     """Every phrase of the earlier turns (their questions as resolved, and their answers) and of
     ``title``, the title of the document the conversation is about, when it names a thing rather
     than being a headline. ``opening``: the turn that named the current subject (the first,
@@ -74,6 +77,10 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
         plain = fold(title)
         for key, c in out.items():
             c.titled = key in plain
+    if passage:
+        plain = fold(passage)
+        for key, c in out.items():
+            c.mentions = plain.count(key)
     return out
 
 
@@ -92,7 +99,8 @@ def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> t
                      float("book" in c.kinds), float("phrase" in c.kinds), float(c.kinds <= {"word", "entity"}),
                      min(len(c.text), 12) / 12, float(c.opens), float(any(ch.isdigit() for ch in c.text)),
                      float(any(k != o and k in o for o in keys)), float(any(k != o and o in k for o in keys)),
-                     float(c.titled), float(not c.questions and not c.answers)))
+                     float(c.titled), float(not c.questions and not c.answers), float(c.mentions > 0),
+                     min(c.mentions, 5) / 5))
     return [cands[k].text for k in keys], np.array(rows, dtype=np.float64).reshape(len(keys), len(FEATURES))
 
 
@@ -102,10 +110,10 @@ def _model() -> np.ndarray:
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-           question: str = "", opening: int = 0, title: str = "") -> list[str]:
+           question: str = "", opening: int = 0, title: str = "", passage: str = "") -> list[str]:
     """The conversation's topics, most likely subject first; those ``question`` already holds
     are left out."""
-    cands = candidates(history, resolved, opening, title)
+    cands = candidates(history, resolved, opening, title, passage)
     own = fold(question)
     cands = {k: c for k, c in cands.items() if k not in own}
     if not cands:

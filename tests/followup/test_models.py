@@ -66,3 +66,13 @@ def test_the_name_the_conversation_repeats_ranks_first(salience):
     assert ranked[0] == "凌源市"
     # what the question already holds is not offered again
     assert "凌源市" not in topics.ranked(history, [t.question for t in history], salience, "凌源市人口多少？")
+
+
+def test_the_passage_the_last_answer_came_from_speaks_of_the_subject(salience):
+    # two places asked about together: the one the answering passage keeps speaking of is the topic
+    history = [Turn("凌源市和朝阳市哪个森林覆盖率更高？", None)]
+    resolved = [t.question for t in history]
+    for place, other in (("凌源市", "朝阳市"), ("朝阳市", "凌源市")):
+        passage = f"{place}位于辽宁省西部。{place}森林覆盖率达到40%，{place}地区生产总值增长7%。"
+        ranked = topics.ranked(history, resolved, salience, "它的人口是多少？", passage=passage)
+        assert ranked.index(place) < ranked.index(other)

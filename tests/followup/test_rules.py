@@ -136,3 +136,11 @@ def test_the_title_of_the_conversation_s_document_can_be_its_subject(salience):
     # a file name's code is no topic
     assert "74ec" not in resolve("它的省会是哪里？", [Turn("最大的湖泊是什么？", None)], salience,
                                  title="000_74ec0513fa38d948").question
+
+
+def test_a_question_naming_its_own_subject_offers_the_topic_in_front_too(salience):
+    # "和北海的建筑群…" of 中南海: a name of its own can be a part of the subject, so the answer
+    # stage reads both forms; the question itself stays as asked
+    r = standalone(salience, "朝阳市累计脱贫多少人？", ("凌源市截至6月末地区生产总值是多少？", "77.6亿元"))
+    assert (r.question, r.rule) == ("朝阳市累计脱贫多少人？", "named")
+    assert r.topic_first == "凌源市朝阳市累计脱贫多少人？"
