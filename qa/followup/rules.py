@@ -29,6 +29,7 @@ from qa.store.index import Index
 from qa.store.lexical import char_tokens
 
 MAX_TURNS = 10  # earlier turns looked at
+DEMONSTRATIVE = frozenset("这个 那个 这些 那些 这 那 该 此 本".split())
 # A question without a name of its own still names its own subject when it holds a phrase at
 # least this salient relative to the best topic of the conversation; fitted on the tune part of
 # the data (bench/bench_conversation.py --split tune).
@@ -73,6 +74,16 @@ def _referring(question: str) -> tuple[int, int] | None:
     return None
 
 
+def _of_kind(subjects: list[str], kind: str) -> str:
+    """The topic "该市" or "这个村" points to: the best-ranked city or village (a head-final
+    compound ends with its kind: 朝阳市, 大西沟村), as the shortest such topic it ends with
+    ("时期辽阳市" is 辽阳市), else the best topic."""
+    of_kind = [t for t in subjects if fold(t).endswith(fold(kind))]
+    if not of_kind:
+        return subjects[0]
+    return min((t for t in of_kind if fold(of_kind[0]).endswith(fold(t))), key=len)
+
+
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
                  last_swap: str | None = None, opening: int = 0, title: str = "",
                  passage: str = "") -> Resolution:
@@ -96,10 +107,14 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         if subjects:
             rest = q[ref[1]:]
-            head = words(rest)[:1]  # "这个村" with 大西沟村: the noun after the pointer is the topic's own
-            if head and head[0][1].startswith("n") and subjects[0].endswith(head[0][0]):
-                rest = rest[len(head[0][0]):]
-            return Resolution(q[:ref[0]] + subjects[0] + rest, "pronoun")
+            pointer = fold(q[ref[0]:ref[1]])
+            head = words(rest)[:1]  # "这个村": the noun after a demonstrative (not after 它/其: "其人口")
+            noun = head[0][0] if head and head[0][1].startswith("n") and pointer in DEMONSTRATIVE else ""
+            kind = (noun or (pointer if pointer not in REFERRING and len(pointer) >= 2 else ""))[-1:]
+            topic = _of_kind(subjects, kind) if kind else subjects[0]
+            if noun and topic.endswith(noun):  # with 大西沟村, "这个村" is 大西沟村, not 大西沟村村
+                rest = rest[len(noun):]
+            return Resolution(q[:ref[0]] + topic + rest, "pronoun")
         return Resolution(question)
     if not subjects:
         return Resolution(question)

@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.followup import Turn, index_salience, resolve
+from qa.followup.focus import conversation_chunk
 from qa.serve.app import create_app
 from qa.service import QAService
 
@@ -144,3 +145,17 @@ def test_a_question_naming_its_own_subject_offers_the_topic_in_front_too(salienc
     r = standalone(salience, "朝阳市累计脱贫多少人？", ("凌源市截至6月末地区生产总值是多少？", "77.6亿元"))
     assert (r.question, r.rule) == ("朝阳市累计脱贫多少人？", "named")
     assert r.topic_first == "凌源市朝阳市累计脱贫多少人？"
+
+
+@pytest.mark.parametrize("earlier,question,expected", [
+    ([("截至2020年年底辽阳市多少个建档立卡贫困村全部销号？", "52个")], "该市共投入财政专项扶贫资金多少用于产业扶贫？",
+     "辽阳市共投入财政专项扶贫资金多少用于产业扶贫？"),
+    ([("“十四五”时期辽阳市初步谋划储备了多少个亿元以上高质量项目？", "515个"), ("总投资多少？", "3000亿元")],
+     "今年以来该市谋划工业项目多少项？", "今年以来辽阳市谋划工业项目多少项？"),
+])
+def test_a_pointer_with_a_kind_takes_a_topic_of_that_kind(salience, seed_index, base_settings, earlier, question,
+                                                          expected):
+    # "该市" is a city: not the passage's "贫困村全部销号" nor the phrase "时期辽阳市", though they rank higher
+    history = [Turn(q, a) for q, a in earlier]
+    found = conversation_chunk(seed_index, history, base_settings)
+    assert resolve(question, history, salience, found.title, found.text).question == expected
