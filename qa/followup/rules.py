@@ -7,12 +7,13 @@ with, that is rare in the corpus). Then:
 
 - "那凌源呢？" swaps one part: the previous question with its topic replaced by the new one,
   and the conversation moves to the new part (earlier turns are read with it swapped in too);
-- a referring word (它/他/她/其/该/这/那/此/这里/那里…) is replaced by the top topic;
+- a referring word (它/他/她/其/该/这/那/此/这里/那里…) is replaced by the top topic ("该市" by the
+  top topic that is a city);
 - a question without a salient phrase of its own gets the top topic in front.
 
-A question that names its own subject is left as it is. When the rules changed a question,
-``qa.answering`` reads both forms and keeps the question as asked if it reads more surely
-alone (the rules misjudge rare names that jieba cuts apart); the form kept is what the API
+A question that names its own subject is left as it is, and offered with the top topic in front
+too (a name of its own can be a part of the subject). ``qa.answering`` reads both forms and
+keeps one (the rules misjudge rare names that jieba cuts apart); the form kept is what the API
 returns as ``resolved_question``.
 """
 
@@ -147,8 +148,9 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
             passage: str = "") -> Resolution:
     """The standalone form of ``question`` after ``history`` (oldest first); earlier turns are
     resolved the same way first, so a chain of follow-ups keeps its subject, and a swap
-    ("那朝阳呢？") moves the whole conversation to the new part. ``title``: the title of the
-    document the last answer came from (``qa.followup.focus``), whose words are topics too."""
+    ("那朝阳呢？") moves the whole conversation to the new part. ``title`` and ``passage``: the
+    title and text of the chunk the last answer came from (``qa.followup.focus``); the title's
+    words are topics too, and how often the passage mentions a topic weighs in its rank."""
     history = history[-MAX_TURNS:]
     if not history:
         return Resolution(question, rule="none")

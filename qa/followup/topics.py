@@ -4,7 +4,8 @@ Every earlier turn offers candidates: its noun phrases (runs of noun-like words,
 whole), its names and its single nouns, from the question as resolved and from the answer; so
 does the title of the document the last answer came from. What a person leaves out of a
 follow-up is the conversation's subject: a name that the earlier questions repeat, that opens
-them, that the document's title holds, that is rare in the corpus. A logistic model weighs those
+them, that the document's title holds, that the passage the last answer came from keeps
+mentioning, that is rare in the corpus. A logistic model weighs those
 signals; it was trained on conversations built from the reader's training part of CMRC 2018 dev
 and DRCD dev, where the subject taken out of each follow-up is known
 (``python -m qa.followup.learn``); its weights ship in ``weights.json``.
@@ -57,8 +58,10 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
                passage: str = "") -> dict[str, Candidate]:
     """Every phrase of the earlier turns (their questions as resolved, and their answers) and of
     ``title``, the title of the document the conversation is about, when it names a thing rather
-    than being a headline. ``opening``: the turn that named the current subject (the first,
-    unless a later question named a subject of its own); its phrases count as the first turn's."""
+    than being a headline. ``passage``: the text of the chunk the last answer came from, whose
+    mentions of each candidate are counted. ``opening``: the turn that named the current subject
+    (the first, unless a later question named a subject of its own); its phrases count as the
+    first turn's."""
     out: dict[str, Candidate] = {}
     n = len(resolved)
     for i, (turn, question) in enumerate(zip(history, resolved)):
