@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from qa.folding import fold
 from qa.followup import topics
-from qa.followup.text import REFERRING, SWAP, Turn, entity_words, phrases, words
+from qa.followup.text import NOT_REFERRING, REFERRING, SWAP, Turn, entity_words, phrases, words
 from qa.store.index import Index
 from qa.store.lexical import char_tokens
 
@@ -65,7 +65,8 @@ def _referring(question: str) -> tuple[int, int] | None:
     tagged = words(question)
     for i, (word, flag, pos) in enumerate(tagged):
         plain = fold(word)
-        if flag.startswith("r") and (plain in REFERRING or (len(plain) == 2 and plain[0] in "该此这那其本")):
+        if flag.startswith("r") and plain not in NOT_REFERRING and \
+                (plain in REFERRING or (len(plain) == 2 and plain[0] in "该此这那其本")):
             end = pos + len(word)
             if plain in ("这", "那", "该", "此", "本") and i + 1 < len(tagged) and tagged[i + 1][1] == "q":
                 end += len(tagged[i + 1][0])  # 这座城市: the classifier and its noun go too

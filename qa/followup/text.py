@@ -12,6 +12,9 @@ from qa.folding import fold
 from qa.reader.evidence import posseg
 
 REFERRING = frozenset("它们 他们 她们 这里 那里 这儿 那儿 这个 那个 这些 那些 该 此 其 它 他 她 这 那 本".split())
+# pronoun-tagged words that hold a demonstrative but point to no topic: "其中" (among them), "其他"
+# (other), "这样" (so), "那么" (then)
+NOT_REFERRING = frozenset("其中 其他 其它 其余 本身 这样 那样 这么 那么 这般 那般 如此".split())
 INTERROGATIVE = frozenset("什么 哪 哪里 哪儿 哪个 哪些 谁 多少 几 怎么 怎样 如何 为什么 为何 何 何时 是否 "
                           "多久 多大 多长 多高 多远 时候 时间".split())
 NOUNISH = ("n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "nw", "eng", "vn", "an")

@@ -159,3 +159,10 @@ def test_a_pointer_with_a_kind_takes_a_topic_of_that_kind(salience, seed_index, 
     history = [Turn(q, a) for q, a in earlier]
     found = conversation_chunk(seed_index, history, base_settings)
     assert resolve(question, history, salience, found.title, found.text).question == expected
+
+
+@pytest.mark.parametrize("question", ["其他城市招商多少次？", "其中京津冀项目有多少个？"])
+def test_words_that_only_look_like_pointers_are_kept(salience, question):
+    # 其他 (other) and 其中 (among them) point to no topic: "凌源市他城市…" would be nonsense
+    r = standalone(salience, question, ("上半年凌源市面向京津冀招商多少次？", "168次"))
+    assert question.rstrip("？") in r.question and r.rule != "pronoun"
