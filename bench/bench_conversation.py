@@ -40,7 +40,7 @@ from qa import answering, followup  # noqa: E402
 from qa.answering import Answer, answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
-from qa.evaluation import open_index, prepare  # noqa: E402
+from qa.evaluation import open_index, paragraph_id, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
 from qa.followup import rules, topics  # noqa: E402
 from qa.followup.focus import conversation_chunk  # noqa: E402
@@ -94,6 +94,13 @@ def rewrite(question: str, subject: str) -> str:
     if at == 0 and not after.startswith("的"):
         return after
     return question[:at] + ("他" if person else "它") + after
+
+
+def article_titles(file: Path) -> dict[str, str]:
+    """Each paragraph's document, mapped to the title of its article."""
+    data = json.loads(file.read_text(encoding="utf-8"))["data"]
+    return {paragraph_id(a, p): art.get("title", "") for a, art in enumerate(data)
+            for p in range(len(art["paragraphs"]))}
 
 
 def conversations(questions):  # type: ignore[no-untyped-def]
@@ -158,9 +165,7 @@ def main() -> None:
         seed_set(args.file)
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-conv-"))
-    data = json.loads(args.file.read_text(encoding="utf-8"))["data"]
-    titles = {f"{a:04d}_{p:02d}.txt": art.get("title", "") for a, art in enumerate(data)
-              for p in range(len(art["paragraphs"]))}
+    titles = article_titles(args.file)
     settings, questions, _, _ = prepare(args.file, Settings.from_env(), work, None if args.untitled else titles)
     questions = [q for q in questions if q.split == args.split]
     convs = conversations(questions)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_conversation import conversations, rewrite, subject_of  # noqa: E402
+from bench_conversation import article_titles, conversations, rewrite, subject_of  # noqa: E402
 
 from qa import followup  # noqa: E402
 from qa.answering import Answer, _answer, _choose  # noqa: E402
@@ -40,9 +40,7 @@ def _read(a: Answer, gold: list[str], conversation_doc: str | None) -> dict:  # 
 
 
 def read_both(file: Path, split: str, work: Path, out: Path) -> None:
-    data = json.loads(file.read_text(encoding="utf-8"))["data"]
-    titles = {f"{a:04d}_{p:02d}.txt": art.get("title", "") for a, art in enumerate(data)
-              for p in range(len(art["paragraphs"]))}
+    titles = article_titles(file)
     settings, questions, _, _ = prepare(file, Settings.from_env(), work, titles)
     embedder = Embedder(settings)
     reader = load_reader(e5_folder(settings), settings.reader_weights, settings.reader_runtime)

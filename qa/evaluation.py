@@ -52,6 +52,11 @@ class Question:
     split: str = "val"
 
 
+def paragraph_id(article: int, paragraph: int) -> str:
+    """The document name a paragraph of a SQuAD-style file gets in the evaluation corpus."""
+    return f"{article:04d}_{paragraph:02d}.txt"
+
+
 def load_squad(path: Path) -> tuple[list[tuple[str, str]], list[Question]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     paragraphs: list[tuple[str, str]] = []
@@ -59,7 +64,7 @@ def load_squad(path: Path) -> tuple[list[tuple[str, str]], list[Question]]:
     for a_no, article in enumerate(data["data"]):
         split = split_of(path.stem, article.get("title") or str(article.get("id")))
         for p_no, par in enumerate(article["paragraphs"]):
-            doc_id = f"{a_no:04d}_{p_no:02d}.txt"
+            doc_id = paragraph_id(a_no, p_no)
             paragraphs.append((doc_id, par["context"]))
             for qa in par["qas"]:
                 answers = [a["text"] for a in qa.get("answers", []) if a["text"].strip()]

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 
 from qa.folding import fold
 from qa.followup import topics
-from qa.followup.text import NOT_REFERRING, REFERRING, SWAP, Turn, entity_words, phrases, words
+from qa.followup.text import DEMONSTRATIVE, NOT_REFERRING, REFERRING, SWAP, Turn, entity_words, phrases, words
 from qa.store.index import Index
 from qa.store.lexical import char_tokens
 
 MAX_TURNS = 10  # earlier turns looked at
-DEMONSTRATIVE = frozenset("这个 那个 这些 那些 这 那 该 此 本".split())
 # A question without a name of its own still names its own subject when it holds a phrase at
 # least this salient relative to the best topic of the conversation; fitted on the tune part of
 # the data (bench/bench_conversation.py --split tune).
@@ -68,7 +67,7 @@ def _referring(question: str) -> tuple[int, int] | None:
         if flag.startswith("r") and plain not in NOT_REFERRING and \
                 (plain in REFERRING or (len(plain) == 2 and plain[0] in "该此这那其本")):
             end = pos + len(word)
-            if plain in ("这", "那", "该", "此", "本") and i + 1 < len(tagged) and tagged[i + 1][1] == "q":
+            if plain in DEMONSTRATIVE and len(plain) == 1 and i + 1 < len(tagged) and tagged[i + 1][1] == "q":
                 end += len(tagged[i + 1][0])  # 这座城市: the classifier and its noun go too
                 if i + 2 < len(tagged) and tagged[i + 2][1].startswith("n"):
                     end += len(tagged[i + 2][0])
@@ -84,6 +83,19 @@ def _of_kind(subjects: list[str], kind: str) -> str:
     if not of_kind:
         return subjects[0]
     return min((t for t in of_kind if fold(of_kind[0]).endswith(fold(t))), key=len)
+
+
+def _pointed(q: str, ref: tuple[int, int], subjects: list[str]) -> str:
+    """``q`` with the words at ``ref`` that point back replaced by the topic they point to."""
+    rest = q[ref[1]:]
+    pointer = fold(q[ref[0]:ref[1]])
+    head = words(rest)[:1]  # "这个村": the noun after a demonstrative (not after 它/其: "其人口")
+    noun = head[0][0] if head and head[0][1].startswith("n") and pointer in DEMONSTRATIVE else ""
+    kind = (noun or (pointer if pointer not in REFERRING and len(pointer) >= 2 else ""))[-1:]
+    topic = _of_kind(subjects, kind) if kind else subjects[0]
+    if noun and topic.endswith(noun):  # with 大西沟村, "这个村" is 大西沟村, not 大西沟村村
+        rest = rest[len(noun):]
+    return q[:ref[0]] + topic + rest
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
@@ -107,17 +119,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     subjects = topics.ranked(history, resolved, salience, q, opening, title, passage)  # the learned ranking, best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
-        if subjects:
-            rest = q[ref[1]:]
-            pointer = fold(q[ref[0]:ref[1]])
-            head = words(rest)[:1]  # "这个村": the noun after a demonstrative (not after 它/其: "其人口")
-            noun = head[0][0] if head and head[0][1].startswith("n") and pointer in DEMONSTRATIVE else ""
-            kind = (noun or (pointer if pointer not in REFERRING and len(pointer) >= 2 else ""))[-1:]
-            topic = _of_kind(subjects, kind) if kind else subjects[0]
-            if noun and topic.endswith(noun):  # with 大西沟村, "这个村" is 大西沟村, not 大西沟村村
-                rest = rest[len(noun):]
-            return Resolution(q[:ref[0]] + topic + rest, "pronoun")
-        return Resolution(question)
+        return Resolution(_pointed(q, ref, subjects), "pronoun") if subjects else Resolution(question)
     if not subjects:
         return Resolution(question)
     own = phrases(q)
