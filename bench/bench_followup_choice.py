@@ -4,7 +4,7 @@ standalone form (for a question that names a subject of its own, with the topic 
 each way of choosing is scored from those reads (docs/conversation.md, "How the choice was
 made"). Run it on the tune parts only: the choice is fitted on what it prints.
 
-Usage: python bench/bench_followup_choice.py FILE.json --split tune --work DIR [--rows R.jsonl]
+Usage: python bench/bench_followup_choice.py FILE.json --split tune --work DIR [--rows R.jsonl] [--limit N]
        python bench/bench_followup_choice.py --score R.jsonl [R2.jsonl]   (no reads: the table again)
 
 The history each turn gets holds the answers the shipped choice gave, as /ask would.
@@ -28,6 +28,7 @@ from qa.answering import Answer, _answer, _choose  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
+from qa.folding import fold  # noqa: E402
 from qa.followup.focus import conversation_chunk  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
@@ -39,7 +40,7 @@ def _read(a: Answer, gold: list[str], conversation_doc: str | None) -> dict:  # 
             "in_conversation_doc": doc is not None and doc == conversation_doc, "f1": f1_score(gold, a.answer or "")}
 
 
-def read_both(file: Path, split: str, work: Path, out: Path) -> None:
+def read_both(file: Path, split: str, work: Path, out: Path, limit: int | None = None) -> None:
     titles = article_titles(file)
     settings, questions, _, _ = prepare(file, Settings.from_env(), work, titles)
     embedder = Embedder(settings)
@@ -52,7 +53,7 @@ def read_both(file: Path, split: str, work: Path, out: Path) -> None:
 
     previous: list[followup.Turn] = []
     with out.open("w", encoding="utf-8") as rows:
-        for conv in conversations([q for q in questions if q.split == split]):
+        for conv in conversations([q for q in questions if q.split == split])[:limit]:
             earlier, history = [titles.get(conv[0].doc_id, "")], []
             for n, q in enumerate(conv):
                 subject = subject_of(q.question, earlier) if n else None
@@ -86,18 +87,40 @@ def _score(read: dict) -> float:  # type: ignore[type-arg]
     return read["score"] if read["score"] is not None else float("-inf")
 
 
-def pick(row: dict, named_margin: float | None, prefer_conversation_doc: bool) -> dict:  # type: ignore[type-arg]
-    """One way of choosing (``named_margin`` None: a named question keeps its own answer)."""
+def pick(row: dict, named_margin: float | None, prefer_conversation_doc: bool,  # type: ignore[type-arg]
+         referent: bool = False, pointer_margin: float = 0.0, own_margin: float | None = None) -> dict:  # type: ignore[type-arg]
+    """One way of choosing (``named_margin`` None: a named question keeps its own answer;
+    ``referent``: the question as asked loses when its answer is what the standalone form names;
+    ``pointer_margin``: how much surer the question as asked must read when it points back;
+    ``own_margin``: how much surer the form with the topic must read for a question with a
+    salient phrase of its own, None: it is not read that way)."""
     alone, carried = row["alone"], row.get("carried")
-    if carried is None:
-        return alone
+    if carried is None or (row["rule"] == "own" and own_margin is None):
+        return alone  # (a question with a salient phrase of its own had no second read before)
+    if referent and carried["answer"] and _in(alone["answer"], row["tried"]) and not _in(alone["answer"], row["asked"]):
+        return carried
+    if row["rule"] == "own":
+        return carried if _score(carried) > _score(alone) + own_margin else alone  # type: ignore[operator]
     if row["rule"] == "named":
         if named_margin is None:
             return alone
         return carried if _score(carried) > _score(alone) + named_margin else alone
     if prefer_conversation_doc and carried["in_conversation_doc"] and not alone["in_conversation_doc"]:
         return carried
-    return alone if _score(alone) > _score(carried) else carried
+    margin = pointer_margin if row["rule"] == "pronoun" and carried["answer"] else 0.0
+    return alone if _score(alone) > _score(carried) + margin else carried
+
+
+def _in(answer: str | None, question: str) -> bool:
+    return answer is not None and fold(answer) in fold(question)
+
+
+WAYS = [("span score, named kept", (None, False)), ("span score, named by margin 1", (1.0, False))] + \
+    [(f"conversation's document first, named {n}", (m, True)) for n, m in
+     (("kept", None), ("by margin 0", 0.0), ("by margin 1", 1.0), ("by margin 2", 2.0))] + \
+    [("… by margin 1, + the referent rule", (1.0, True, True))] + \
+    [(f"… by margin 1, + the referent rule, pointer margin {p:g}", (1.0, True, True, p)) for p in (1, 2, 3, 5)] + \
+    [(f"… pointer margin 3, own phrase by margin {o:g}", (1.0, True, True, 3.0, o)) for o in (0, 1, 2, 3, 5)]
 
 
 def score(paths: list[Path]) -> None:
@@ -113,17 +136,14 @@ def score(paths: list[Path]) -> None:
             best = [max(r["alone"]["f1"], r.get("carried", r["alone"])["f1"]) for r in part]
             cells.append(f"{_pct([r['alone']['f1'] for r in part])} / {_pct(best)}")
         print("| (question as asked / the better read of the two, at best) | " + " | ".join(cells) + " |")
-        for prefer in (False, True):
-            for margin in (None, 0.0, 1.0, 2.0):
-                cells = []
-                for k in kinds:
-                    part = [r for r in rows if r["kind"] == k]
-                    chosen = [pick(r, margin, prefer) for r in part]
-                    changed = sum(c is not r["alone"] for c, r in zip(chosen, part))
-                    cells.append(f"{_pct([c['f1'] for c in chosen])} ({changed} standalone)")
-                name = ("conversation's document first, " if prefer else "span score, ") + \
-                    ("named kept" if margin is None else f"named by margin {margin:g}")
-                print(f"| {name} | " + " | ".join(cells) + " |")
+        for name, way in WAYS:
+            cells = []
+            for k in kinds:
+                part = [r for r in rows if r["kind"] == k]
+                chosen = [pick(r, *way) for r in part]  # type: ignore[arg-type]
+                changed = sum(c is not r["alone"] for c, r in zip(chosen, part))
+                cells.append(f"{_pct([c['f1'] for c in chosen])} ({changed} standalone)")
+            print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def _pct(xs: list[float]) -> str:
@@ -136,6 +156,7 @@ def main() -> None:
     ap.add_argument("--split", default="tune")
     ap.add_argument("--work", type=Path)
     ap.add_argument("--rows", type=Path, help="where to write both reads of each follow-up")
+    ap.add_argument("--limit", type=int, help="the first N conversations only")
     ap.add_argument("--score", type=Path, nargs="+", help="score rows written before; no reads")
     args = ap.parse_args()
     if args.score:
@@ -144,7 +165,7 @@ def main() -> None:
     if not args.file or not args.work:
         ap.error("FILE and --work, or --score")
     rows = args.rows or args.work / f"choice-{args.split}.jsonl"
-    read_both(args.file, args.split, args.work, rows)
+    read_both(args.file, args.split, args.work, rows, args.limit)
     score([rows])
 
 

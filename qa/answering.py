@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
+from qa.folding import fold
 from qa.followup import Turn, index_salience, resolve
 from qa.followup.focus import conversation_chunk
 from qa.question_type import question_type
@@ -41,6 +42,13 @@ FOLLOWUP_MARGIN = 0.0
 # and that form is kept only when its span score is above the question's own by this; chosen on
 # the tune parts (docs/conversation.md).
 NAMED_MARGIN = 1.0
+# Likewise for a question that holds a phrase as salient as the conversation's topic but no name
+# ("对外宣称领导几万大军？" after questions about 王守仁); chosen on the tune parts.
+OWN_PHRASE_MARGIN = 0.0
+# A question that points back ("它", "该市") reads the surer for its referent's sake when asked as it
+# is: its standalone form is kept unless the question as asked reads above it by this, when the
+# standalone form found an answer; chosen on the tune parts (docs/conversation.md).
+POINTER_MARGIN = 3.0
 
 
 @dataclass
@@ -190,19 +198,30 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
 
 
 def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | None) -> Answer:
-    """The answer to the question as asked or to its standalone form. A question that named a
-    subject of its own keeps its own answer unless the topic carried in reads clearly more surely
-    (``NAMED_MARGIN``). Otherwise an answer from the conversation's document wins over one from
-    elsewhere (a follow-up is about what the conversation was reading), else the higher span
-    score, ties to the standalone form (``FOLLOWUP_MARGIN``)."""
-    if rule == "named":
-        return carried if _score(carried) > _score(alone) + NAMED_MARGIN else alone
+    """The answer to the question as asked or to its standalone form. The question as asked
+    loses when its answer is what the standalone form names (asked "他即位之初…", the reader
+    answers with the one 他 stands for). A question that named a subject of its own keeps its own
+    answer unless the topic carried in reads clearly more surely (``NAMED_MARGIN``), one with a
+    salient phrase of its own unless it reads more surely (``OWN_PHRASE_MARGIN``). Otherwise an
+    answer from the conversation's document wins over one from elsewhere (a follow-up is about
+    what the conversation was reading), else the higher span score, by ``POINTER_MARGIN`` when
+    the question points back, ties to the standalone form."""
+    if carried.answer and _names_its_answer(carried, alone.answer) and not _names_its_answer(alone, alone.answer):
+        return carried
+    if rule in ("named", "own"):
+        margin = NAMED_MARGIN if rule == "named" else OWN_PHRASE_MARGIN
+        return carried if _score(carried) > _score(alone) + margin else alone
     if conversation_doc is not None and _doc(carried) == conversation_doc != _doc(alone):
         return carried
-    best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
+    margin = POINTER_MARGIN if rule == "pronoun" and carried.answer else FOLLOWUP_MARGIN
+    best = alone if _score(alone) > _score(carried) + margin else carried
     if rule in ("pronoun", "swap") and alone.answer == carried.answer:
         best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
     return best
+
+
+def _names_its_answer(a: Answer, answer: str | None) -> bool:
+    return answer is not None and fold(answer) in fold(a.resolved_question)
 
 
 def _doc(a: Answer) -> str | None:

@@ -74,19 +74,45 @@ def test_the_sentence_is_the_one_holding_the_span():
     assert text[s:e] == "凌源市地区生产总值完成77.6亿元，同比增长7.2%。"
 
 
-def _read(answer, score, doc):
+def _read(answer, score, doc, asked="q"):
     cite = [Citation(doc, doc, 0, 1, answer, [0, 1], [0, 1], 1.0)] if doc else []
     return Answer("q", "answered" if doc else "no_answer", answer if doc else None, None, 0.9, cite,
-                  span_score=score)
+                  span_score=score, resolved_question=asked)
 
 
 def test_a_follow_up_keeps_the_answer_from_the_conversation_s_document():
     alone, carried = _read("1927年", 5.0, "other.txt"), _read("1949年", 3.0, "talked_about.txt")
     assert _choose(alone, carried, "pronoun", "talked_about.txt") is carried
     # with no conversation document, or both from it, the surer read wins
-    assert _choose(alone, carried, "pronoun", None) is alone
+    assert _choose(alone, carried, "subject", None) is alone
     assert _choose(alone, _read("1949年", 3.0, "other.txt"), "subject", "other.txt") is alone
     # a question that named a subject of its own keeps its answer unless the topic reads clearly surer
     assert _choose(alone, carried, "named", "talked_about.txt") is alone
     assert _choose(alone, _read("1949年", 6.5, "talked_about.txt"), "named", "talked_about.txt").answer == "1949年"
     assert _choose(alone, _read("1949年", 5.5, "talked_about.txt"), "named", "talked_about.txt") is alone
+
+
+def test_a_question_that_points_back_keeps_its_standalone_form_unless_asked_as_is_reads_far_surer():
+    carried = _read("1949年", 3.0, "d.txt")
+    assert _choose(_read("1927年", 5.0, "d.txt"), carried, "pronoun", "d.txt") is carried
+    assert _choose(_read("1927年", 6.5, "d.txt"), carried, "pronoun", "d.txt").answer == "1927年"
+    # a standalone form that found no answer does not silence the question as asked
+    assert _choose(_read("1927年", 2.0, "d.txt"), _read(None, 1.0, None), "pronoun", "d.txt").answer == "1927年"
+
+
+def test_an_answer_that_is_what_the_question_points_to_is_no_answer_to_it():
+    # "吉斯卡尔在他即位之初占领什么岛？" asked as is gets 阿莱克修斯, the one 他 stands for
+    alone = _read("阿莱克修斯", 11.8, "d.txt", "吉斯卡尔在他即位之初占领什么岛？")
+    carried = _read("科孚岛", 8.8, "d.txt", "吉斯卡尔在阿莱克修斯即位之初占领什么岛？")
+    assert _choose(alone, carried, "subject", "d.txt") is carried
+    # an answer that the question as asked names too is not singled out
+    named = _read("吉斯卡尔", 11.8, "d.txt", "吉斯卡尔在他即位之初占领什么岛？")
+    assert _choose(named, _read("科孚岛", 8.8, "d.txt", "吉斯卡尔在阿莱克修斯即位…"), "subject", "d.txt") is named
+
+
+def test_a_question_with_a_phrase_of_its_own_takes_the_topic_only_when_it_reads_surer():
+    alone = _read("40%", 5.0, "d.txt")
+    assert _choose(alone, _read("52%", 5.5, "d.txt"), "own", "d.txt").answer == "52%"
+    assert _choose(alone, _read("52%", 4.5, "d.txt"), "own", "d.txt") is alone
+    # unlike a follow-up, it does not prefer the conversation's document over the surer read
+    assert _choose(_read("40%", 5.0, "other.txt"), _read("52%", 4.5, "d.txt"), "own", "d.txt").answer == "40%"

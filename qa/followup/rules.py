@@ -11,10 +11,11 @@ with, that is rare in the corpus). Then:
   top topic that is a city);
 - a question without a salient phrase of its own gets the top topic in front.
 
-A question that names its own subject is left as it is, and offered with the top topic in front
-too (a name of its own can be a part of the subject). ``qa.answering`` reads both forms and
-keeps one (the rules misjudge rare names that jieba cuts apart); the form kept is what the API
-returns as ``resolved_question``.
+A question that names its own subject, or holds a phrase as salient as the top topic, is left as
+it is, and offered with the top topic in front too (a name of its own can be a part of the
+subject; a salient phrase of its own can be what the subject is doing: "对外宣称领导几万大军？").
+``qa.answering`` reads both forms and keeps one (the rules misjudge rare names that jieba cuts
+apart); the form kept is what the API returns as ``resolved_question``.
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ OWN_TOPIC_SALIENCE = 1.0
 @dataclass
 class Resolution:
     question: str  # the standalone question: retrieval and the reader use it
-    rule: str = "complete"  # complete, named (it names a subject of its own), swap, pronoun, subject, none
+    # complete, named (it names a subject of its own), own (a phrase as salient as the topic), swap,
+    # pronoun, subject, none
+    rule: str = "complete"
     swapped_in: str | None = None  # with "swap": the part the question brought in
     swapped_out: str | None = None  # with "swap": the part it replaced, in earlier turns too
-    # with "named": the question with the conversation's topic in front, for the answer stage to
-    # try too (a name of its own can be a part of the subject: "和北海的建筑群…" of 中南海)
+    # with "named" and "own": the question with the conversation's topic in front, for the answer
+    # stage to try too (a name of its own can be a part of the subject: "和北海的建筑群…" of 中南海)
     topic_first: str | None = None
 
 
@@ -126,7 +129,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     if any(p.entity for p in own):
         return Resolution(question, "named", topic_first=subjects[0] + q)
     if own and max(salience(p.text) for p in own) >= OWN_TOPIC_SALIENCE * salience(subjects[0]):
-        return Resolution(question)
+        return Resolution(question, "own", topic_first=subjects[0] + q)
     carried = subjects[:1]
     if not own:  # nothing of its own at all ("同比增长多少？"): the last turn's measure comes too
         last = [p.text for p in phrases(resolved[-1]) if not p.entity and p.text not in carried]

@@ -14,6 +14,8 @@ and DRCD dev, where the subject taken out of each follow-up is known
 from __future__ import annotations
 
 import functools
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,9 +61,10 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
     """Every phrase of the earlier turns (their questions as resolved, and their answers) and of
     ``title``, the title of the document the conversation is about, when it names a thing rather
     than being a headline. ``passage``: the text of the chunk the last answer came from, whose
-    mentions of each candidate are counted. ``opening``: the turn that named the current subject
-    (the first, unless a later question named a subject of its own); its phrases count as the
-    first turn's."""
+    mentions of each candidate are counted, and whose own form of a candidate it mentions (the
+    most frequent) is the one carried in.
+    ``opening``: the turn that named the current subject (the first, unless a later question
+    named a subject of its own); its phrases count as the first turn's."""
     out: dict[str, Candidate] = {}
     n = len(resolved)
     for i, (turn, question) in enumerate(zip(history, resolved)):
@@ -84,7 +87,16 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
         plain = fold(passage)
         for key, c in out.items():
             c.mentions = plain.count(key)
+            if c.mentions:  # carried in as the passage most often writes it (a title in 简体 over a text in 繁體)
+                c.text = _most_written(passage, plain, key)
     return out
+
+
+def _most_written(text: str, plain: str, key: str) -> str:
+    """The form ``text`` most often writes ``key`` (folded) in; folding keeps lengths, so a
+    folded match is the text's own span."""
+    forms = Counter(text[m.start():m.start() + len(key)] for m in re.finditer(re.escape(key), plain))
+    return forms.most_common(1)[0][0]
 
 
 def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> tuple[list[str], np.ndarray]:

@@ -76,3 +76,12 @@ def test_the_passage_the_last_answer_came_from_speaks_of_the_subject(salience):
         passage = f"{place}位于辽宁省西部。{place}森林覆盖率达到40%，{place}地区生产总值增长7%。"
         ranked = topics.ranked(history, resolved, salience, "它的人口是多少？", passage=passage)
         assert ranked.index(place) < ranked.index(other)
+
+
+def test_a_topic_is_carried_in_as_the_passage_writes_it(salience):
+    # a title in 简体 over a text in 繁體: the question gets the text's own characters
+    history = [Turn("這門學科與什麼領域相似？", "建築學")]
+    passage = "城市规划\n城市規劃是一門研究城市發展的學科。城市規劃與建築學相似。"  # the title heads the chunk
+    ranked = topics.ranked(history, [t.question for t in history], salience, "它的起源是什麼？",
+                           title="城市规划", passage=passage)
+    assert "城市規劃" in ranked and "城市规划" not in ranked
