@@ -43,12 +43,9 @@ FOLLOWUP_MARGIN = 0.0
 # the tune parts (docs/conversation.md).
 NAMED_MARGIN = 1.0
 # Likewise for a question that holds a phrase as salient as the conversation's topic but no name
-# ("对外宣称领导几万大军？" after questions about 王守仁); chosen on the tune parts.
+# ("对外宣称领导几万大军？" after questions about 王守仁); chosen on the tune parts and 200
+# conversations of each training part (docs/conversation.md).
 OWN_PHRASE_MARGIN = 0.0
-# A question that points back ("它", "该市") reads the surer for its referent's sake when asked as it
-# is: its standalone form is kept unless the question as asked reads above it by this, when the
-# standalone form found an answer; chosen on the tune parts (docs/conversation.md).
-POINTER_MARGIN = 3.0
 
 
 @dataclass
@@ -204,8 +201,8 @@ def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | N
     answer unless the topic carried in reads clearly more surely (``NAMED_MARGIN``), one with a
     salient phrase of its own unless it reads more surely (``OWN_PHRASE_MARGIN``). Otherwise an
     answer from the conversation's document wins over one from elsewhere (a follow-up is about
-    what the conversation was reading), else the higher span score, by ``POINTER_MARGIN`` when
-    the question points back, ties to the standalone form."""
+    what the conversation was reading), else the higher span score, ties to the standalone form
+    (``FOLLOWUP_MARGIN``)."""
     if carried.answer and _names_its_answer(carried, alone.answer) and not _names_its_answer(alone, alone.answer):
         return carried
     if rule in ("named", "own"):
@@ -213,8 +210,7 @@ def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | N
         return carried if _score(carried) > _score(alone) + margin else alone
     if conversation_doc is not None and _doc(carried) == conversation_doc != _doc(alone):
         return carried
-    margin = POINTER_MARGIN if rule == "pronoun" and carried.answer else FOLLOWUP_MARGIN
-    best = alone if _score(alone) > _score(carried) + margin else carried
+    best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
     if rule in ("pronoun", "swap") and alone.answer == carried.answer:
         best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
     return best

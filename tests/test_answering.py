@@ -92,14 +92,6 @@ def test_a_follow_up_keeps_the_answer_from_the_conversation_s_document():
     assert _choose(alone, _read("1949年", 5.5, "talked_about.txt"), "named", "talked_about.txt") is alone
 
 
-def test_a_question_that_points_back_keeps_its_standalone_form_unless_asked_as_is_reads_far_surer():
-    carried = _read("1949年", 3.0, "d.txt")
-    assert _choose(_read("1927年", 5.0, "d.txt"), carried, "pronoun", "d.txt") is carried
-    assert _choose(_read("1927年", 6.5, "d.txt"), carried, "pronoun", "d.txt").answer == "1927年"
-    # a standalone form that found no answer does not silence the question as asked
-    assert _choose(_read("1927年", 2.0, "d.txt"), _read(None, 1.0, None), "pronoun", "d.txt").answer == "1927年"
-
-
 def test_an_answer_that_is_what_the_question_points_to_is_no_answer_to_it():
     # "吉斯卡尔在他即位之初占领什么岛？" asked as is gets 阿莱克修斯, the one 他 stands for
     alone = _read("阿莱克修斯", 11.8, "d.txt", "吉斯卡尔在他即位之初占领什么岛？")
