@@ -118,9 +118,9 @@ def _in(answer: str | None, question: str) -> bool:
 WAYS = [("span score, named kept", (None, False)), ("span score, named by margin 1", (1.0, False))] + \
     [(f"conversation's document first, named {n}", (m, True)) for n, m in
      (("kept", None), ("by margin 0", 0.0), ("by margin 1", 1.0), ("by margin 2", 2.0))] + \
-    [("… named by margin 1, + the referent rule", (1.0, True, True))] + \
-    [(f"… + the referent rule, pointer margin {p:g}", (1.0, True, True, p)) for p in (1, 3, 5)] + \
-    [(f"… + the referent rule, own phrase by margin {o:g}", (1.0, True, True, 0.0, o)) for o in (0, 1, 2)]
+    [(f"… named by margin 1, own phrase by margin {o:g}", (1.0, True, False, 0.0, o)) for o in (0, 1, 2)] + \
+    [("… own phrase by margin 0, + the referent rule (tried)", (1.0, True, True, 0.0, 0.0))] + \
+    [(f"… + the referent rule, pointer margin {p:g} (tried)", (1.0, True, True, p, 0.0)) for p in (1, 3, 5)]
 
 
 def score(paths: list[Path]) -> None:

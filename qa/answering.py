@@ -19,7 +19,6 @@ import numpy as np
 
 from qa.config import Settings
 from qa.embedding import Embedder
-from qa.folding import fold
 from qa.followup import Turn, index_salience, resolve
 from qa.followup.focus import conversation_chunk
 from qa.question_type import question_type
@@ -195,16 +194,12 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
 
 
 def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | None) -> Answer:
-    """The answer to the question as asked or to its standalone form. The question as asked
-    loses when its answer is what the standalone form names (asked "他即位之初…", the reader
-    answers with the one 他 stands for). A question that named a subject of its own keeps its own
-    answer unless the topic carried in reads clearly more surely (``NAMED_MARGIN``), one with a
-    salient phrase of its own unless it reads more surely (``OWN_PHRASE_MARGIN``). Otherwise an
-    answer from the conversation's document wins over one from elsewhere (a follow-up is about
-    what the conversation was reading), else the higher span score, ties to the standalone form
-    (``FOLLOWUP_MARGIN``)."""
-    if carried.answer and _names_its_answer(carried, alone.answer) and not _names_its_answer(alone, alone.answer):
-        return carried
+    """The answer to the question as asked or to its standalone form. A question that named a
+    subject of its own keeps its own answer unless the topic carried in reads clearly more surely
+    (``NAMED_MARGIN``), one with a salient phrase of its own unless it reads more surely
+    (``OWN_PHRASE_MARGIN``). Otherwise an answer from the conversation's document wins over one
+    from elsewhere (a follow-up is about what the conversation was reading), else the higher span
+    score, ties to the standalone form (``FOLLOWUP_MARGIN``)."""
     if rule in ("named", "own"):
         margin = NAMED_MARGIN if rule == "named" else OWN_PHRASE_MARGIN
         return carried if _score(carried) > _score(alone) + margin else alone
@@ -214,10 +209,6 @@ def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | N
     if rule in ("pronoun", "swap") and alone.answer == carried.answer:
         best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
     return best
-
-
-def _names_its_answer(a: Answer, answer: str | None) -> bool:
-    return answer is not None and fold(answer) in fold(a.resolved_question)
 
 
 def _doc(a: Answer) -> str | None:
