@@ -1,8 +1,9 @@
 """How ``qa.answering._choose`` picks between the two reads of a follow-up, measured: every
 follow-up of the conversations ``bench_conversation.py`` builds is read as asked and in its
-standalone form (for a question that names a subject of its own, with the topic in front), and
-each way of choosing is scored from those reads (docs/conversation.md, "How the choice was
-made"). Run it on the tune parts only: the choice is fitted on what it prints.
+standalone form (for a question that names a subject or holds a salient phrase of its own, with
+the topic in front), and each way of choosing is scored from those reads (docs/conversation.md,
+"How the choice was made"). Run it on the tune and training parts only, never on val: the
+choice is fitted on what it prints.
 
 Usage: python bench/bench_followup_choice.py FILE.json --split tune --work DIR [--rows R.jsonl] [--limit N]
        python bench/bench_followup_choice.py --score R.jsonl [R2.jsonl]   (no reads: the table again)

@@ -74,17 +74,17 @@ def test_the_sentence_is_the_one_holding_the_span():
     assert text[s:e] == "凌源市地区生产总值完成77.6亿元，同比增长7.2%。"
 
 
-def _read(answer, score, doc, asked="q"):
+def _read(answer, score, doc):
     cite = [Citation(doc, doc, 0, 1, answer, [0, 1], [0, 1], 1.0)] if doc else []
     return Answer("q", "answered" if doc else "no_answer", answer if doc else None, None, 0.9, cite,
-                  span_score=score, resolved_question=asked)
+                  span_score=score)
 
 
 def test_a_follow_up_keeps_the_answer_from_the_conversation_s_document():
     alone, carried = _read("1927年", 5.0, "other.txt"), _read("1949年", 3.0, "talked_about.txt")
     assert _choose(alone, carried, "pronoun", "talked_about.txt") is carried
     # with no conversation document, or both from it, the surer read wins
-    assert _choose(alone, carried, "subject", None) is alone
+    assert _choose(alone, carried, "pronoun", None) is alone
     assert _choose(alone, _read("1949年", 3.0, "other.txt"), "subject", "other.txt") is alone
     # a question that named a subject of its own keeps its answer unless the topic reads clearly surer
     assert _choose(alone, carried, "named", "talked_about.txt") is alone
