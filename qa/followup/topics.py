@@ -86,17 +86,12 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
     if passage:
         plain = fold(passage)
         for key, c in out.items():
-            c.mentions = plain.count(key)
-            if c.mentions:  # carried in as the passage most often writes it (a title in 简体 over a text in 繁體)
-                c.text = _most_written(passage, plain, key)
+            # the passage's own forms of it (folding keeps lengths, so a folded match is its own span)
+            forms = Counter(passage[m.start():m.end()] for m in re.finditer(re.escape(key), plain))
+            c.mentions = sum(forms.values())
+            if forms:  # carried in as the passage most often writes it (a title in 简体 over a text in 繁體)
+                c.text = forms.most_common(1)[0][0]
     return out
-
-
-def _most_written(text: str, plain: str, key: str) -> str:
-    """The form ``text`` most often writes ``key`` (folded) in; folding keeps lengths, so a
-    folded match is the text's own span."""
-    forms = Counter(text[m.start():m.start() + len(key)] for m in re.finditer(re.escape(key), plain))
-    return forms.most_common(1)[0][0]
 
 
 def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> tuple[list[str], np.ndarray]:
