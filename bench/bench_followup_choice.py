@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_conversation import article_titles, conversations, rewrite, subject_of  # noqa: E402
 
 from qa import followup  # noqa: E402
-from qa.answering import Answer, _answer, _choose  # noqa: E402
+from qa.answering import Answer, _answer, _choose, _score_under, _weigh  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
@@ -77,7 +77,10 @@ def read_both(file: Path, split: str, work: Path, out: Path, limit: int | None =
                     if tried:
                         carried = ask(text, tried, index.doc_chunks(doc) if doc else None)
                         row["carried"] = _read(carried, q.answers, doc)
-                        best = _choose(alone, carried, res.rule, doc)
+                        best = _choose(alone, carried, res.rule, doc, _weigh(reader, text, tried, alone, carried))
+                        # each answer scored as the answer to the other form of the question
+                        row["cross"] = {"alone_under_tried": _score_under(reader, tried, alone),
+                                        "carried_under_asked": _score_under(reader, text, carried)}
                     rows.write(json.dumps(row, ensure_ascii=False) + "\n")
                 answer = best.answer if n else ask(asked, asked).answer
                 history = history + [followup.Turn(asked, answer)]
@@ -89,27 +92,34 @@ def _score(read: dict) -> float:  # type: ignore[type-arg]
 
 
 def pick(row: dict, named_margin: float | None, prefer_conversation_doc: bool,  # type: ignore[type-arg]
-         referent: bool = False, pointer_margin: float = 0.0, own_margin: float | None = None) -> dict:  # type: ignore[type-arg]
+         referent: bool = False, pointer_margin: float = 0.0, own_margin: float | None = None,
+         weigh: bool = False) -> dict:  # type: ignore[type-arg]
     """One way of choosing (``named_margin`` None: a named question keeps its own answer;
     ``referent``: the question as asked loses when its answer is what the standalone form names;
     ``pointer_margin``: how much surer the question as asked must read when it points back;
     ``own_margin``: how much surer the form with the topic must read for a question with a
-    salient phrase of its own, None: it is not read that way)."""
+    salient phrase of its own, None: it is not read that way; ``weigh``: two different answers
+    are compared by their scores under both forms of the question, as ``answering._weigh``)."""
     alone, carried = row["alone"], row.get("carried")
     if carried is None or (row["rule"] == "own" and own_margin is None):
         return alone  # (a question with a salient phrase of its own had no second read before)
     if referent and carried["answer"] and _in(alone["answer"], row["tried"]) and not _in(alone["answer"], row["asked"]):
         return carried
+    sure_alone, sure_carried = _score(alone), _score(carried)
+    cross = row.get("cross") or {}
+    there = cross.get("alone_under_tried"), cross.get("carried_under_asked")
+    if weigh and alone["answer"] and carried["answer"] and alone["answer"] != carried["answer"] and None not in there:
+        sure_alone, sure_carried = sure_alone + there[0], sure_carried + there[1]
     if row["rule"] == "own":
-        return carried if _score(carried) > _score(alone) + own_margin else alone  # type: ignore[operator]
+        return carried if sure_carried > sure_alone + own_margin else alone  # type: ignore[operator]
     if row["rule"] == "named":
         if named_margin is None:
             return alone
-        return carried if _score(carried) > _score(alone) + named_margin else alone
+        return carried if sure_carried > sure_alone + named_margin else alone
     if prefer_conversation_doc and carried["in_conversation_doc"] and not alone["in_conversation_doc"]:
         return carried
     margin = pointer_margin if row["rule"] == "pronoun" and carried["answer"] else 0.0
-    return alone if _score(alone) > _score(carried) + margin else carried
+    return alone if sure_alone > sure_carried + margin else carried
 
 
 def _in(answer: str | None, question: str) -> bool:
@@ -121,7 +131,9 @@ WAYS = [("span score, named kept", (None, False)), ("span score, named by margin
      (("kept", None), ("by margin 0", 0.0), ("by margin 1", 1.0), ("by margin 2", 2.0))] + \
     [(f"… named by margin 1, own phrase by margin {o:g}", (1.0, True, False, 0.0, o)) for o in (0, 1, 2)] + \
     [("… own phrase by margin 0, + the referent rule (tried)", (1.0, True, True, 0.0, 0.0))] + \
-    [(f"… + the referent rule, pointer margin {p:g} (tried)", (1.0, True, True, p, 0.0)) for p in (1, 3, 5)]
+    [(f"… + the referent rule, pointer margin {p:g} (tried)", (1.0, True, True, p, 0.0)) for p in (1, 3, 5)] + \
+    [("… own phrase by margin 0, different answers weighed by both forms of the question",
+      (1.0, True, False, 0.0, 0.0, True))]
 
 
 def score(paths: list[Path]) -> None:

@@ -150,7 +150,8 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
             alone = _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
             carried = _answer(index, embedder, reader, question, tried, settings, top_k, within, None, passages,
                               focus)
-            best = _choose(alone, carried, res.rule, found.doc_id if found else None)
+            best = _choose(alone, carried, res.rule, found.doc_id if found else None,
+                           _weigh(reader, question, tried, alone, carried))
             best.timings_ms["total"] = _ms(t, time.perf_counter())
             return best
     return _answer(index, embedder, reader, question, question, settings, top_k, within, qvec, passages)
@@ -193,22 +194,48 @@ def _answer(index: Index, embedder: Embedder, reader: Reader, question: str, ask
     return result
 
 
-def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | None) -> Answer:
+def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | None,
+            weighed: tuple[float, float] | None = None) -> Answer:
     """The answer to the question as asked or to its standalone form. A question that named a
     subject of its own keeps its own answer unless the topic carried in reads clearly more surely
     (``NAMED_MARGIN``), one with a salient phrase of its own unless it reads more surely
     (``OWN_PHRASE_MARGIN``). Otherwise an answer from the conversation's document wins over one
-    from elsewhere (a follow-up is about what the conversation was reading), else the higher span
-    score, ties to the standalone form (``FOLLOWUP_MARGIN``)."""
+    from elsewhere (a follow-up is about what the conversation was reading), else the surer,
+    ties to the standalone form (``FOLLOWUP_MARGIN``). How sure: each answer's span score, or
+    ``weighed``, the two answers' scores under both forms of the question (``_weigh``)."""
+    sure_alone, sure_carried = weighed or (_score(alone), _score(carried))
     if rule in ("named", "own"):
         margin = NAMED_MARGIN if rule == "named" else OWN_PHRASE_MARGIN
-        return carried if _score(carried) > _score(alone) + margin else alone
+        return carried if sure_carried > sure_alone + margin else alone
     if conversation_doc is not None and _doc(carried) == conversation_doc != _doc(alone):
         return carried
-    best = alone if _score(alone) > _score(carried) + FOLLOWUP_MARGIN else carried
+    best = alone if sure_alone > sure_carried + FOLLOWUP_MARGIN else carried
     if rule in ("pronoun", "swap") and alone.answer == carried.answer:
         best = carried  # it pointed back ("该市", "…呢？"): say how, when both read alike
     return best
+
+
+def _weigh(reader: Reader, question: str, tried: str, alone: Answer, carried: Answer) -> tuple[float, float] | None:
+    """When the two forms of a question give different answers: each answer's span score plus the
+    score the reader gives it as the answer to the other form. Each read's own score says only how
+    well its answer fits its own question; the answer that also fits the other form is the one
+    both readings agree on, and span scores of two different questions compare poorly (on the
+    tune parts and 200 training conversations of each data set, follow-ups +1.8 F1 in 繁體 and
+    +0.4 in 简体, docs/conversation.md). None when one form found no answer."""
+    if not (alone.answer and carried.answer) or alone.answer == carried.answer:
+        return None
+    alone_there, carried_there = _score_under(reader, tried, alone), _score_under(reader, question, carried)
+    if alone_there is None or carried_there is None:
+        return None
+    return _score(alone) + alone_there, _score(carried) + carried_there
+
+
+def _score_under(reader: Reader, question: str, a: Answer) -> float | None:
+    """The reader's score of ``a``'s answer, in the passage it came from, as the answer to ``question``."""
+    cited = a.citations[0] if a.citations else None
+    if cited is None or cited.answer_highlight is None:
+        return None
+    return reader.score_span(question, cited.excerpt, *cited.answer_highlight)
 
 
 def _doc(a: Answer) -> str | None:

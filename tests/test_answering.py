@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering import Answer, Citation, _choose, answer_question, sentence_around
+from qa.answering import Answer, Citation, _answer, _choose, _weigh, answer_question, sentence_around
 from qa.records import Chunk
 
 D000, D001, D002, D003, D004 = ("000_74ec0513fa38d948.txt", "001_0ae81ca8cf954a1e.txt", "002_6898f3103771f9f9.txt",
@@ -98,3 +98,27 @@ def test_a_question_with_a_phrase_of_its_own_takes_the_topic_only_when_it_reads_
     assert _choose(alone, _read("52%", 4.5, "d.txt"), "own", "d.txt") is alone
     # unlike a follow-up, it does not prefer the conversation's document over the surer read
     assert _choose(_read("40%", 5.0, "other.txt"), _read("52%", 4.5, "d.txt"), "own", "d.txt").answer == "40%"
+
+
+def test_two_different_answers_are_weighed_by_both_forms_of_the_question():
+    # asked as is, "它" read surer about another subject; the answer that the standalone form
+    # also accepts wins
+    alone, carried = _read("1927年", 5.0, "d.txt"), _read("1949年", 4.0, "d.txt")
+    assert _choose(alone, carried, "pronoun", "d.txt") is alone
+    assert _choose(alone, carried, "pronoun", "d.txt", weighed=(5.0 - 3.0, 4.0 + 3.5)) is carried
+    assert _choose(alone, carried, "named", "d.txt", weighed=(5.0 + 2.0, 4.0 + 3.5)) is alone  # not by NAMED_MARGIN
+
+
+def test_weighing_scores_each_answer_under_the_other_form(seed_index, embedder, reader, base_settings):
+    question, tried = "地区生产总值是多少？", "凌源市地区生产总值是多少？"
+    alone = _answer(seed_index, embedder, reader, question, question, base_settings, None, None, None, None)
+    carried = _answer(seed_index, embedder, reader, question, tried, base_settings, None, None, None, None)
+    assert alone.answer and carried.answer and alone.answer != carried.answer
+    weighed = _weigh(reader, question, tried, alone, carried)
+    cited = carried.citations[0]
+    assert weighed is not None
+    assert weighed[1] == pytest.approx(carried.span_score + reader.score_span(question, cited.excerpt,
+                                                                              *cited.answer_highlight))
+    # the same answer, or none, needs no weighing
+    assert _weigh(reader, question, tried, alone, alone) is None
+    assert _weigh(reader, question, tried, alone, _read(None, -3.0, None)) is None

@@ -1,6 +1,7 @@
 """Cutting question + passage pairs into windows: offsets must point at the passage's own text."""
-
 import unicodedata
+
+import pytest
 
 from qa.reader.windows import encode, token_span
 
@@ -46,3 +47,16 @@ def test_reader_reads_a_long_passage_in_windows_and_returns_passage_offsets(read
     best = spans[0]
     assert passage[best.start:best.end] == best.text
     assert "299天" in best.text
+
+
+def test_a_given_span_is_scored_as_the_answer_to_any_question(reader):
+    filler = "这是一段与问题无关的文字，用来把答案推到模型窗口之外。" * 30
+    passage = filler + "辽阳市空气质量优良天数达到299天，比上年增加12天。" + filler
+    best = reader.read("辽阳市空气质量优良天数有多少天？", [passage])[0]
+    # its own question gives the read's score, in whichever window holds it
+    assert reader.score_span("辽阳市空气质量优良天数有多少天？", passage, best.start, best.end) == \
+        pytest.approx(best.score, abs=0.05)
+    # a question it does not answer scores it lower; a span no window holds scores nothing
+    other = reader.score_span("辽阳市比上年增加了多少天？", passage, best.start, best.end)
+    assert other is not None and other < best.score
+    assert reader.score_span("辽阳市空气质量优良天数有多少天？", passage, len(passage), len(passage) + 3) is None

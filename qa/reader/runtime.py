@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.reader.model import WEIGHTS, ReaderError, base_model, load_weights
-from qa.reader.windows import Windows, encode
+from qa.reader.windows import Windows, encode, token_span
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,16 @@ class Reader:
             if found and (found.passage not in best or found.score > best[found.passage].score):
                 best[found.passage] = found
         return sorted(best.values(), key=lambda s: -s.score)
+
+    def score_span(self, question: str, passage: str, start: int, end: int) -> float | None:
+        """The score of ``passage[start:end]`` as the answer to ``question`` (in the window that
+        scores it best), on the scale of ``SpanScore.score``; None when no window holds it whole.
+        Two questions' answers can so be weighed by one question."""
+        win = encode(self.tokenizer, question, [passage], self.max_len, self.stride)
+        start_logits, end_logits = self.logits(win)
+        scores = [float(start_logits[w, t[0]] + end_logits[w, t[1]] - start_logits[w, 0] - end_logits[w, 0])
+                  for w in range(len(win)) if (t := token_span(win, w, start, end)) is not None]
+        return max(scores, default=None)
 
     def _best_span(self, win: Windows, w: int, start: np.ndarray, end: np.ndarray, passage: str) -> SpanScore | None:
         inside = np.nonzero(win.starts[w] >= 0)[0]
