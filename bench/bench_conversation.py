@@ -134,7 +134,8 @@ def seed_set(path: Path) -> None:
             rows.append({"n": n, **t, "resolved": got["history"].resolved_question,
                          **{m: {"answer": a.answer, "right": bool(a.answer) and t["answer"] in (a.answer or ""),
                                 "hit": bool(a.sentence) and t["answer"] in (a.sentence or ""),
-                                "f1": f1_score([t["answer"]], a.answer or "")} for m, a in got.items()}})
+                                "f1": f1_score([t["answer"]], a.answer or ""),
+                                "ms": a.timings_ms["total"]} for m, a in got.items()}})
             history.append(followup.Turn(t["question"], got["history"].answer))
     follow = [r for r in rows if r["n"] > 0]
     print(f"\n{path.name}: {len(rows)} turns, {len(follow)} follow-ups (the bundled corpus)")
@@ -144,6 +145,9 @@ def seed_set(path: Path) -> None:
         cells = [f"{sum(r[m]['right'] for r in part)} / {_mean([r[m]['f1'] for r in part])} / "
                  f"{_mean([float(r[m]['hit']) for r in part])}" for m in ("naive", "history", "ceiling")]
         print(f"| {name} | {len(part)} | " + " | ".join(cells) + " |")
+    times = {m: statistics.median(r[m]["ms"] for r in follow) for m in ("naive", "history", "ceiling")}
+    print("follow-ups, median ms per question (the reads of both forms, and their weighing, with history): "
+          + ", ".join(f"{m} {v:.0f}" for m, v in times.items()))
     for r in follow:
         mark = "✓" if r["history"]["right"] else "✗"
         print(f"- {r['question']} → {r['resolved']} → {r['history']['answer']} ({mark})")
