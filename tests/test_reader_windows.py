@@ -1,4 +1,5 @@
 """Cutting question + passage pairs into windows: offsets must point at the passage's own text."""
+
 import unicodedata
 
 import pytest
