@@ -93,16 +93,19 @@ def _score(read: dict) -> float:  # type: ignore[type-arg]
 
 def pick(row: dict, named_margin: float | None, prefer_conversation_doc: bool,  # type: ignore[type-arg]
          referent: bool = False, pointer_margin: float = 0.0, own_margin: float | None = None,
-         weigh: bool = False) -> dict:  # type: ignore[type-arg]
+         weigh: bool = False, answer_first: bool = False) -> dict:  # type: ignore[type-arg]
     """One way of choosing (``named_margin`` None: a named question keeps its own answer;
     ``referent``: the question as asked loses when its answer is what the standalone form names;
     ``pointer_margin``: how much surer the question as asked must read when it points back;
     ``own_margin``: how much surer the form with the topic must read for a question with a
     salient phrase of its own, None: it is not read that way; ``weigh``: two different answers
-    are compared by their scores under both forms of the question, as ``answering._weigh``)."""
+    are compared by their scores under both forms of the question, as ``answering._weigh``;
+    ``answer_first``: a form that gave an answer wins over one that gave none)."""
     alone, carried = row["alone"], row.get("carried")
     if carried is None or (row["rule"] == "own" and own_margin is None):
         return alone  # (a question with a salient phrase of its own had no second read before)
+    if answer_first and (alone["answer"] is None) != (carried["answer"] is None):
+        return carried if alone["answer"] is None else alone
     if referent and carried["answer"] and _in(alone["answer"], row["tried"]) and not _in(alone["answer"], row["asked"]):
         return carried
     sure_alone, sure_carried = _score(alone), _score(carried)
@@ -133,7 +136,8 @@ WAYS = [("span score, named kept", (None, False)), ("span score, named by margin
     [("… own phrase by margin 0, + the referent rule (tried)", (1.0, True, True, 0.0, 0.0))] + \
     [(f"… + the referent rule, pointer margin {p:g} (tried)", (1.0, True, True, p, 0.0)) for p in (1, 3, 5)] + \
     [("… own phrase by margin 0, different answers weighed by both forms of the question",
-      (1.0, True, False, 0.0, 0.0, True))]
+      (1.0, True, False, 0.0, 0.0, True))] + \
+    [("… weighed, and an answer wins over none", (1.0, True, False, 0.0, 0.0, True, True))]
 
 
 def score(paths: list[Path]) -> None:

@@ -202,7 +202,12 @@ def _choose(alone: Answer, carried: Answer, rule: str, conversation_doc: str | N
     (``OWN_PHRASE_MARGIN``). Otherwise an answer from the conversation's document wins over one
     from elsewhere (a follow-up is about what the conversation was reading), else the surer,
     ties to the standalone form (``FOLLOWUP_MARGIN``). How sure: each answer's span score, or
-    ``weighed``, the two answers' scores under both forms of the question (``_weigh``)."""
+    ``weighed``, the two answers' scores under both forms of the question (``_weigh``). Before
+    all that, a form that gave an answer wins over one that gave none."""
+    if (alone.answer is None) != (carried.answer is None):
+        # an answer beats a refusal, however surely the refused form read: its answer was withheld
+        # because a name it asks about is nowhere in what it read (a topic carried in wrongly)
+        return carried if alone.answer is None else alone
     sure_alone, sure_carried = weighed or (_score(alone), _score(carried))
     if rule in ("named", "own"):
         margin = NAMED_MARGIN if rule == "named" else OWN_PHRASE_MARGIN

@@ -122,3 +122,12 @@ def test_weighing_scores_each_answer_under_the_other_form(seed_index, embedder, 
     # the same answer, or none, needs no weighing
     assert _weigh(reader, question, tried, alone, alone) is None
     assert _weigh(reader, question, tried, alone, _read(None, -3.0, None)) is None
+
+
+def test_an_answer_wins_over_a_refusal_however_sure_the_refused_read():
+    # the standalone form names a topic the documents never mention: its answer is withheld,
+    # whatever its span score
+    answered, refused = _read("制胜球", 9.9, "d.txt"), _read(None, 10.1, None)
+    for rule in ("pronoun", "subject", "named", "own"):
+        assert _choose(answered, refused, rule, "d.txt") is answered
+        assert _choose(refused, answered, rule, "d.txt") is answered
