@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_conversation import article_titles, conversations, rewrite, subject_of  # noqa: E402
 
 from qa import followup  # noqa: E402
-from qa.answering import Answer, _answer, _choose, _score_under, _weigh  # noqa: E402
+from qa.answering import Answer, _answer, _choose, _weigh  # noqa: E402
+from qa.answering import _score as _span_score  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
@@ -77,10 +78,11 @@ def read_both(file: Path, split: str, work: Path, out: Path, limit: int | None =
                     if tried:
                         carried = ask(text, tried, index.doc_chunks(doc) if doc else None)
                         row["carried"] = _read(carried, q.answers, doc)
-                        best = _choose(alone, carried, res.rule, doc, _weigh(reader, text, tried, alone, carried))
-                        # each answer scored as the answer to the other form of the question
-                        row["cross"] = {"alone_under_tried": _score_under(reader, tried, alone),
-                                        "carried_under_asked": _score_under(reader, text, carried)}
+                        weighed = _weigh(reader, text, tried, alone, carried)
+                        best = _choose(alone, carried, res.rule, doc, weighed)
+                        if weighed:  # each answer's score as the answer to the other form of the question
+                            row["cross"] = {"alone_under_tried": round(weighed[0] - _span_score(alone), 4),
+                                            "carried_under_asked": round(weighed[1] - _span_score(carried), 4)}
                     rows.write(json.dumps(row, ensure_ascii=False) + "\n")
                 answer = best.answer if n else ask(asked, asked).answer
                 history = history + [followup.Turn(asked, answer)]
