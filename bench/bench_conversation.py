@@ -43,7 +43,7 @@ from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, paragraph_id, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
 from qa.followup import rules, topics  # noqa: E402
-from qa.followup.focus import conversation_chunk  # noqa: E402
+from qa.followup.focus import conversation_chunk, document_text  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
 from qa.reader.evidence import posseg  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
@@ -257,7 +257,7 @@ def topic_rows(turns: list[dict], index, settings: Settings, path: Path) -> None
             if t["subject"]:
                 found = conversation_chunk(index, history, settings)
                 cands = topics.candidates(history, [h.question for h in history], title=found.title if found else "",
-                                          passage=found.text if found else "")
+                                          passage=found.text if found else "", document=document_text(index, found))
                 cands = {k: c for k, c in cands.items() if k not in fold(t["asked"])}
                 if cands:
                     texts, x = topics.features(cands, salience)

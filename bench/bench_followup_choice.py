@@ -31,7 +31,7 @@ from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
 from qa.evaluation import open_index, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
-from qa.followup.focus import conversation_chunk  # noqa: E402
+from qa.followup.focus import conversation_chunk, document_text  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
 
@@ -69,7 +69,7 @@ def read_both(file: Path, split: str, work: Path, out: Path, limit: int | None =
                     found = conversation_chunk(index, hist, settings)
                     doc = found.doc_id if found else None
                     res = followup.resolve(text, hist, salience, found.title if found else "",
-                                           found.text if found else "")
+                                           found.text if found else "", document_text(index, found))
                     tried = res.question if res.question != text else res.topic_first
                     alone = ask(text, text)
                     row = {"kind": kind, "asked": text, "original": q.question, "rule": res.rule, "tried": tried,

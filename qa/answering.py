@@ -20,7 +20,7 @@ import numpy as np
 from qa.config import Settings
 from qa.embedding import Embedder
 from qa.followup import Turn, index_salience, resolve
-from qa.followup.focus import conversation_chunk
+from qa.followup.focus import conversation_chunk, document_text
 from qa.question_type import question_type
 from qa.reader.evidence import missing_names, question_names
 from qa.reader.runtime import Reader, SpanScore
@@ -143,7 +143,7 @@ def answer_question(index: Index, embedder: Embedder, reader: Reader, question: 
         t = time.perf_counter()
         found = conversation_chunk(index, history, settings) if within is None else None
         res = resolve(question, history, index_salience(index), found.title if found else "",
-                      found.text if found else "")
+                      found.text if found else "", document_text(index, found))
         tried = res.question if res.question != question else res.topic_first
         if tried:
             focus = index.doc_chunks(found.doc_id) if found else None

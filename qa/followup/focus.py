@@ -38,3 +38,8 @@ def conversation_chunk(index: Index, history: list[Turn], settings: Settings) ->
     conversation has left (a later question named a subject of its own and found no answer)."""
     last = history[-1] if history else None
     return answered_chunk(index, last.question, last.answer, settings) if last and last.answer else None
+
+
+def document_text(index: Index, chunk: Chunk | None) -> str:
+    """The whole text of ``chunk``'s document ("" for none)."""
+    return index.documents[chunk.doc_id].text if chunk is not None and chunk.doc_id in index.documents else ""

@@ -103,7 +103,7 @@ def _pointed(q: str, ref: tuple[int, int], subjects: list[str]) -> str:
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
                  last_swap: str | None = None, opening: int = 0, title: str = "",
-                 passage: str = "") -> Resolution:
+                 passage: str = "", document: str = "") -> Resolution:
     q = question.strip()
     m = SWAP.match(q)
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
@@ -119,7 +119,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         old = max(olds, key=salience, default=None)
         if old and old != new:
             return Resolution(prev.replace(old, new, 1), "swap", new, old)
-    subjects = topics.ranked(history, resolved, salience, q, opening, title, passage)  # the learned ranking, best first
+    subjects = topics.ranked(history, resolved, salience, q, opening, title, passage, document)  # best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         return Resolution(_pointed(q, ref, subjects), "pronoun") if subjects else Resolution(question)
@@ -151,12 +151,13 @@ def index_salience(index: Index) -> Callable[[str], float]:
 
 
 def resolve(question: str, history: list[Turn], salience: Callable[[str], float], title: str = "",
-            passage: str = "") -> Resolution:
+            passage: str = "", document: str = "") -> Resolution:
     """The standalone form of ``question`` after ``history`` (oldest first); earlier turns are
     resolved the same way first, so a chain of follow-ups keeps its subject, and a swap
     ("那朝阳呢？") moves the whole conversation to the new part. ``title`` and ``passage``: the
-    title and text of the chunk the last answer came from (``qa.followup.focus``); the title's
-    words are topics too, and how often the passage mentions a topic weighs in its rank."""
+    title and text of the chunk the last answer came from (``qa.followup.focus``), ``document``
+    the whole text of its document; the title's words are topics too (those the document
+    mentions), and how often the passage mentions a topic weighs in its rank."""
     history = history[-MAX_TURNS:]
     if not history:
         return Resolution(question, rule="none")
@@ -172,4 +173,4 @@ def resolve(question: str, history: list[Turn], salience: Callable[[str], float]
             opening = n
         resolved.append(last.question)
     return _resolve_one(question, history, resolved, salience, last.swapped_in if last else None, opening, title,
-                        passage)
+                        passage, document)

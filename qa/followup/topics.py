@@ -57,14 +57,17 @@ def _found(text: str) -> list[tuple[str, str, int]]:
 
 
 def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title: str = "",
-               passage: str = "") -> dict[str, Candidate]:
+               passage: str = "", document: str = "") -> dict[str, Candidate]:
     """Every phrase of the earlier turns (their questions as resolved, and their answers) and of
     ``title``, the title of the document the conversation is about, when it names a thing rather
     than being a headline. ``passage``: the text of the chunk the last answer came from, whose
     mentions of each candidate are counted, and whose own form of a candidate it mentions (the
     most frequent) is the one carried in.
     ``opening``: the turn that named the current subject (the first, unless a later question
-    named a subject of its own); its phrases count as the first turn's."""
+    named a subject of its own); its phrases count as the first turn's. ``document``: the whole
+    text of the conversation's document; a phrase of a title of several phrases that it never
+    mentions below the title is a headline's word, not the subject (jieba's tags let some
+    headlines through ``names_a_thing``)."""
     out: dict[str, Candidate] = {}
     n = len(resolved)
     for i, (turn, question) in enumerate(zip(history, resolved)):
@@ -77,9 +80,16 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
                 c.kinds.add(kind)
                 c.opens = c.opens or (pos == 0 and not is_answer)
     if title and names_a_thing(title):
+        # one noun phrase names a thing, even one its text writes otherwise (DRCD's mainland
+        # titles over Taiwanese texts); of several, only those the text speaks of again
+        several = document and len(phrases(title)) > 1
+        body = fold(_below_title(document, title)) if several else None
         for text_, kind, _ in _found(title):
+            key = fold(text_)
+            if body is not None and key not in body and key not in out:
+                continue
             if any("\u3400" <= ch <= "\u9fff" for ch in text_):  # a file name's codes ("000_74ec05") are no topic
-                out.setdefault(fold(text_), Candidate(text_)).kinds.add(kind)
+                out.setdefault(key, Candidate(text_)).kinds.add(kind)
         plain = fold(title)
         for key, c in out.items():
             c.titled = key in plain
@@ -92,6 +102,12 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
             if forms:  # carried in as the passage most often writes it (a title in 简体 over a text in 繁體)
                 c.text = forms.most_common(1)[0][0]
     return out
+
+
+def _below_title(text: str, title: str) -> str:
+    """``text`` without the title line that heads it, if it does."""
+    start = len(text) - len(text.lstrip())
+    return text[start + len(title):] if fold(text[start:]).startswith(fold(title)) else text
 
 
 def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> tuple[list[str], np.ndarray]:
@@ -120,10 +136,11 @@ def _model() -> np.ndarray:
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
-           question: str = "", opening: int = 0, title: str = "", passage: str = "") -> list[str]:
+           question: str = "", opening: int = 0, title: str = "", passage: str = "",
+           document: str = "") -> list[str]:
     """The conversation's topics, most likely subject first; those ``question`` already holds
     are left out."""
-    cands = candidates(history, resolved, opening, title, passage)
+    cands = candidates(history, resolved, opening, title, passage, document)
     own = fold(question)
     cands = {k: c for k, c in cands.items() if k not in own}
     if not cands:

@@ -139,6 +139,22 @@ def test_the_title_of_the_conversation_s_document_can_be_its_subject(salience):
                                  title="000_74ec0513fa38d948").question
 
 
+
+def test_a_title_phrase_its_document_never_mentions_is_no_topic(salience):
+    # jieba tags 书写 as a noun, so this headline passes for a name; but its text never speaks of
+    # 书写县域经济 again, while it keeps speaking of 凌源市
+    title = "书写县域经济大发展壮美画卷"
+    document = f"{title}\n凌源市坚持把项目作为抓手，为县域经济大发展奠定了基础。截至6月末，凌源市地区生产总值实现77.6亿元。"
+    passage = document.split("\n", 1)[1]
+    history = [Turn("截至6月末凌源市地区生产总值实现多少？", "77.6亿元")]
+    r = resolve("同比增长多少？", history, salience, title, passage, document)
+    assert r.question.startswith("凌源市") and "书写" not in r.question
+    # a title of one phrase names the subject even when its text writes it otherwise
+    document = "城市规划\n都市計畫是一門研究城市發展的學科。都市計畫與建築學有許多相似之處。"
+    r = resolve("它的起源是什麼？", [Turn("這門學科與什麼領域相似？", "建築學")], salience, "城市规划",
+                document.split("\n", 1)[1], document)
+    assert r.question == "城市规划的起源是什麼？"
+
 def test_a_question_naming_its_own_subject_offers_the_topic_in_front_too(salience):
     # "和北海的建筑群…" of 中南海: a name of its own can be a part of the subject, so the answer
     # stage reads both forms; the question itself stays as asked
