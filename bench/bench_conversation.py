@@ -163,6 +163,7 @@ def main() -> None:
     ap.add_argument("--margin", help="comma-separated FOLLOWUP_MARGIN values to compare (tuning)")
     ap.add_argument("--topic-dump", type=Path, help="write each follow-up's candidate topics here, and stop")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N conversations (chosen on)")
     ap.add_argument("--untitled", action="store_true", help="documents without their article's title as first line")
     args = ap.parse_args()
     if args.file.name == "followups_seed.json":
@@ -172,7 +173,7 @@ def main() -> None:
     titles = article_titles(args.file)
     settings, questions, _, _ = prepare(args.file, Settings.from_env(), work, None if args.untitled else titles)
     questions = [q for q in questions if q.split == args.split]
-    convs = conversations(questions)
+    convs = conversations(questions)[args.skip:]
     if args.limit:
         convs = convs[:args.limit]
     embedder = Embedder(settings)
