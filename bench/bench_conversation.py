@@ -4,6 +4,7 @@ Usage: python bench/bench_conversation.py FILE.json [--split val] [--work DIR] [
        python bench/bench_conversation.py bench/data/followups_seed.json  (hand-written, bundled corpus)
        [--own 0.5,1.0 --margin 0,0.1]  (tuning: every pair of OWN_TOPIC_SALIENCE, FOLLOWUP_MARGIN)
        --split train --topic-dump T.jsonl  (the topic model's training rows; no reads at all)
+       --split train --skip 200  (the training conversations after the 200 the choice was made on)
 
 Each paragraph's questions, in order, are one conversation; each paragraph is a document of the
 index with its article's title as first line, as real documents have titles (``--untitled``:
