@@ -83,7 +83,7 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
         # one noun phrase names a thing, even one its text writes otherwise (DRCD's mainland
         # titles over Taiwanese texts); of several, only those the text speaks of again
         several = document and len(phrases(title)) > 1
-        body = fold(_below_title(document, title)) if several else None
+        body = _folded_body(document, title) if several else None
         for text_, kind, _ in _found(title):
             key = fold(text_)
             if body is not None and key not in body and key not in out:
@@ -104,10 +104,14 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
     return out
 
 
-def _below_title(text: str, title: str) -> str:
-    """``text`` without the title line that heads it, if it does."""
-    start = len(text) - len(text.lstrip())
-    return text[start + len(title):] if fold(text[start:]).startswith(fold(title)) else text
+@functools.lru_cache(maxsize=8)
+def _folded_body(document: str, title: str) -> str:
+    """The folded text of ``document`` below the title line that heads it, if it does. Cached:
+    folding a book costs tens of milliseconds, and a conversation asks about one document turn
+    after turn."""
+    start = len(document) - len(document.lstrip())
+    plain = fold(document[start:])
+    return plain[len(title):] if plain.startswith(fold(title)) else plain
 
 
 def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> tuple[list[str], np.ndarray]:
