@@ -82,8 +82,7 @@ def candidates(history: list[Turn], resolved: list[str], opening: int = 0, title
     if title and names_a_thing(title):
         # one noun phrase names a thing, even one its text writes otherwise (DRCD's mainland
         # titles over Taiwanese texts); of several, only those the text speaks of again
-        several = document and len(phrases(title)) > 1
-        body = _folded_body(document, title) if several else None
+        body = _folded_body(document, title) if document and len(phrases(title)) > 1 else None
         for text_, kind, _ in _found(title):
             key = fold(text_)
             if body is not None and key not in body and key not in out:

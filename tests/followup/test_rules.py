@@ -139,7 +139,6 @@ def test_the_title_of_the_conversation_s_document_can_be_its_subject(salience):
                                  title="000_74ec0513fa38d948").question
 
 
-
 def test_a_title_phrase_its_document_never_mentions_is_no_topic(salience):
     # jieba tags 书写 as a noun, so this headline passes for a name; but its text never speaks of
     # 书写县域经济 again, while it keeps speaking of 凌源市
@@ -154,6 +153,7 @@ def test_a_title_phrase_its_document_never_mentions_is_no_topic(salience):
     r = resolve("它的起源是什麼？", [Turn("這門學科與什麼領域相似？", "建築學")], salience, "城市规划",
                 document.split("\n", 1)[1], document)
     assert r.question == "城市规划的起源是什麼？"
+
 
 def test_a_question_naming_its_own_subject_offers_the_topic_in_front_too(salience):
     # "和北海的建筑群…" of 中南海: a name of its own can be a part of the subject, so the answer
