@@ -26,7 +26,18 @@ from dataclasses import dataclass
 
 from qa.folding import fold
 from qa.followup import topics
-from qa.followup.text import DEMONSTRATIVE, NOT_REFERRING, REFERRING, SWAP, Turn, entity_words, phrases, words
+from qa.followup.text import (
+    DEMONSTRATIVE,
+    INTERROGATIVE,
+    NOT_REFERRING,
+    NOUNISH,
+    REFERRING,
+    SWAP,
+    Turn,
+    entity_words,
+    phrases,
+    words,
+)
 from qa.store.index import Index
 from qa.store.lexical import char_tokens
 
@@ -35,6 +46,8 @@ MAX_TURNS = 10  # earlier turns looked at
 # least this salient relative to the best topic of the conversation; fitted on the tune part of
 # the data (bench/bench_conversation.py --split tune).
 OWN_TOPIC_SALIENCE = 1.0
+# what "朝阳市地区生产总值是多少？" asks: the quantity of its phrase, not of a noun after the question word
+QUANTITY = frozenset("多少 几 多大 多长 多高 多远 多久 多重 多深 多宽".split())
 
 
 @dataclass
@@ -88,14 +101,43 @@ def _of_kind(subjects: list[str], kind: str) -> str:
     return min((t for t in of_kind if fold(of_kind[0]).endswith(fold(t))), key=len)
 
 
-def _pointed(q: str, ref: tuple[int, int], subjects: list[str]) -> str:
-    """``q`` with the words at ``ref`` that point back replaced by the topic they point to."""
+def _owns_measure(rest: str) -> bool:
+    """Whether the words after a pointer begin with a noun of their own: "它的森林覆盖率", "其人口"."""
+    tagged = words(rest)
+    i = 1 if tagged and fold(tagged[0][0]) == "的" else 0
+    return i < len(tagged) and tagged[i][1].startswith(NOUNISH) and fold(tagged[i][0]) not in INTERROGATIVE
+
+
+def _holder(topic: str, asked: str) -> str:
+    """What a pointer with a measure of its own ("它的森林覆盖率") stands for when the topic is the
+    measure the last question asked the quantity of, after a name ("朝阳市地区生产总值是多少？"): the
+    holder of that measure, up to its last name (朝阳市). A topic asked about otherwise
+    ("龙城区高性能膜项目什么时候投产？", "北京大学物理系有多少名教授？") is the holder itself."""
+    at = fold(asked).find(fold(topic))  # the topic may be the passage's form of it (繁體 over 简体)
+    names = entity_words(topic)
+    if at < 0 or not names:
+        return topic
+    tail = [(fold(w), f) for w, f, _ in words(asked[at + len(topic):]) if not f.startswith("x")]
+    i = 0
+    while i < len(tail) and i < 3 and tail[i][1][:1] in ("v", "d", "j") and tail[i][0] not in QUANTITY:
+        i += 1  # 是, 为, 达到, 同比增长
+    if i >= len(tail) or tail[i][0] not in QUANTITY or (i + 1 < len(tail) and tail[i + 1][1].startswith("n")):
+        return topic
+    end = max(topic.rfind(n) + len(n) for n in names)
+    return topic[:end] if end < len(topic) else topic
+
+
+def _pointed(q: str, ref: tuple[int, int], subjects: list[str], asked: str) -> str:
+    """``q`` with the words at ``ref`` that point back replaced by the topic they point to;
+    ``asked``: the last question, as resolved."""
     rest = q[ref[1]:]
     pointer = fold(q[ref[0]:ref[1]])
     head = words(rest)[:1]  # "这个村": the noun after a demonstrative (not after 它/其: "其人口")
     noun = head[0][0] if head and head[0][1].startswith("n") and pointer in DEMONSTRATIVE else ""
     kind = (noun or (pointer if pointer not in REFERRING and len(pointer) >= 2 else ""))[-1:]
     topic = _of_kind(subjects, kind) if kind else subjects[0]
+    if not kind and _owns_measure(rest):
+        topic = _holder(topic, asked)
     if noun and topic.endswith(noun):  # with 大西沟村, "这个村" is 大西沟村, not 大西沟村村
         rest = rest[len(noun):]
     return q[:ref[0]] + topic + rest
@@ -122,7 +164,7 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
     subjects = topics.ranked(history, resolved, salience, q, opening, title, passage, document)  # best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
-        return Resolution(_pointed(q, ref, subjects), "pronoun") if subjects else Resolution(question)
+        return Resolution(_pointed(q, ref, subjects, resolved[-1]), "pronoun") if subjects else Resolution(question)
     if not subjects:
         return Resolution(question)
     own = phrases(q)

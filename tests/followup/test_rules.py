@@ -31,6 +31,20 @@ def test_pronoun_takes_the_latest_name(salience):
     assert r.question == "朝阳市的贫困发生率降到多少？"
 
 
+def test_a_pointer_with_a_measure_of_its_own_stands_for_the_holder(salience):
+    # the last question asked the quantity of "朝阳市地区生产总值": "它的森林覆盖率" is 朝阳市's
+    for asked in ("朝阳市地区生产总值是多少？", "2019年上半年朝阳市地区生产总值同比增长多少？"):
+        assert standalone(salience, "它的森林覆盖率是多少？", (asked, "7%")).question == "朝阳市的森林覆盖率是多少？"
+    # a topic asked about otherwise is the holder itself
+    assert standalone(salience, "它的总投资是多少？", ("龙城区高性能膜项目什么时候投产？", None)).question == \
+        "龙城区高性能膜项目的总投资是多少？"
+    assert standalone(salience, "它的系主任是谁？", ("北京大学物理系有多少名教授？", None)).question == \
+        "北京大学物理系的系主任是谁？"
+    # without a measure of its own the pointer still takes the whole topic
+    assert standalone(salience, "它同比增长多少？", ("朝阳市地区生产总值是多少？", None)).question == \
+        "朝阳市地区生产总值同比增长多少？"
+
+
 def test_missing_subject_is_carried_and_one_part_swapped(salience):
     first = ("龙城区高性能膜项目总投资多少？", "10亿元")
     assert standalone(salience, "什么时候投产？", first).question == "龙城区高性能膜项目什么时候投产？"
