@@ -8,7 +8,8 @@ with, that is rare in the corpus). Then:
 - "那凌源呢？" swaps one part: the previous question with its topic replaced by the new one,
   and the conversation moves to the new part (earlier turns are read with it swapped in too);
 - a referring word (它/他/她/其/该/这/那/此/这里/那里…) is replaced by the top topic ("该市" by the
-  top topic that is a city);
+  top topic that is a city; "它的森林覆盖率" by the holder of the measure the last question asked
+  the quantity of: 朝阳市 of "朝阳市地区生产总值是多少？");
 - a question without a salient phrase of its own gets the top topic in front.
 
 A question that names its own subject, or holds a phrase as salient as the top topic, is left as
