@@ -41,7 +41,7 @@ def test_kill_9_of_build_and_update_never_serves_a_partial_build(base_settings, 
            "QA_CACHE_DIR": str(s.cache_dir)}
     qa = [sys.executable, "-m", "qa.cli", "index"]
     good = None  # what the last published build held
-    trials = int(os.environ.get("QA_RELIABILITY_TRIALS", "6"))  # docs/reliability.md runs 100 (50 builds, 50 updates)
+    trials = int(os.environ.get("QA_RELIABILITY_TRIALS", "4"))  # docs/reliability.md runs 100 (50 builds, 50 updates)
     outcomes = {"old build served": 0, "new build served": 0, "nothing yet": 0}
     for trial in range(trials):
         if trial >= trials // 2:  # from here on, updates: a new file appears before each killed update
@@ -81,7 +81,7 @@ def test_kill_9_of_the_server_during_an_upload_and_its_hot_swap(base_settings, e
     shutil.copytree(CORPUS, corpus)
     s = base_settings.replace(corpus_dir=corpus, index_dir=tmp_path / "idx")
     build_index(s, embedder, show_progress=False)
-    trials = max(2, int(os.environ.get("QA_RELIABILITY_TRIALS", "6")) // 2)
+    trials = max(2, int(os.environ.get("QA_RELIABILITY_TRIALS", "4")) // 2)
     outcomes = {"upload published": 0, "old build served": 0}
     for trial in range(trials):
         port = free_port()
