@@ -97,7 +97,8 @@ def live_server(base_settings: Settings, work: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def server(base_settings, seed_index, tmp_path_factory):
-    """The browser and OpenAI-client tests talk to it; the upload test adds a file."""
+    """The browser and OpenAI-client tests talk to it; the upload test adds a file, the hot-swap test
+    adds one and deletes it again."""
     with live_server(base_settings, tmp_path_factory.mktemp("browser")) as url:
         yield url
 

@@ -1,15 +1,13 @@
 """Admin routes: auth, uploads, deletes, failed builds, and queries during a hot swap."""
 
 import errno
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
+from conftest import TOKEN as SERVER_TOKEN
 from fastapi.testclient import TestClient
 
 from qa.serve.app import create_app
@@ -190,54 +188,37 @@ def test_a_file_that_breaks_the_parser_is_reported_and_the_rest_indexed(app_clie
     assert app_client.post("/ask", json={"question": FACT_Q}).json()["answer"] == "4321万立方米"
 
 
-def test_queries_during_a_swap_over_loopback(base_settings, seed_index, corpus_copy, tmp_path):
-    """A live `qa serve`: concurrent /ask calls while documents are added and deleted."""
-    from conftest import free_port
+def test_queries_during_a_swap_over_loopback(server):
+    """The session's live `qa serve`: concurrent /ask calls while a document is added and deleted
+    (the corpus is as it was afterwards, for the tests that share the server)."""
+    auth = {"Authorization": f"Bearer {SERVER_TOKEN}"}
+    with httpx.Client(base_url=server, timeout=60) as c:
+        results: list[int] = []
+        stop = threading.Event()
 
-    index_dir = tmp_path / "idx"
-    shutil.copytree(base_settings.index_path, index_dir, symlinks=True)
-    port = free_port()
-    env = {**os.environ, "QA_CORPUS_DIR": str(corpus_copy), "QA_INDEX_DIR": str(index_dir),
-           "QA_CACHE_DIR": str(base_settings.cache_dir), "QA_ADMIN_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=60) as c:
-            for _ in range(360):
-                try:
-                    if c.get("/health").json()["index_loaded"]:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            results: list[int] = []
-            stop = threading.Event()
+        def loop(q: str) -> None:
+            with httpx.Client(base_url=server, timeout=60) as cc:
+                while not stop.is_set():
+                    results.append(cc.post("/ask", json={"question": q}).status_code)
 
-            def loop(q: str) -> None:
-                with httpx.Client(base_url=url, timeout=60) as cc:
-                    while not stop.is_set():
-                        results.append(cc.post("/ask", json={"question": q}).status_code)
-
-            threads = [threading.Thread(target=loop, args=(q,)) for q in
-                       ["凌源市截至6月末地区生产总值是多少？", FACT_Q, "朝阳市森林覆盖率是多少？", "辽阳市空气质量优良天数有多少天？"]]
-            for t in threads:
-                t.start()
+        threads = [threading.Thread(target=loop, args=(q,)) for q in
+                   ["凌源市截至6月末地区生产总值是多少？", FACT_Q, "朝阳市森林覆盖率是多少？", "辽阳市空气质量优良天数有多少天？"]]
+        for t in threads:
+            t.start()
+        try:
             assert c.post("/ask", json={"question": FACT_Q}).json()["answer"] != "4321万立方米"
-            r = c.post("/admin/documents?wait=true", headers=AUTH, files={"file": ("水库.txt", FACT.encode())})
+            r = c.post("/admin/documents?wait=true", headers=auth, files={"file": ("水库.txt", FACT.encode())})
             assert r.status_code == 202 and r.json()["status"]["ok"]
             assert c.post("/ask", json={"question": FACT_Q}).json()["answer"] == "4321万立方米"
-            r = c.delete("/admin/documents/水库.txt?wait=true", headers=AUTH)
+            r = c.delete("/admin/documents/水库.txt?wait=true", headers=auth)
             assert r.status_code == 202 and r.json()["status"]["ok"]
             after = c.post("/ask", json={"question": FACT_Q}).json()
             assert after["answer"] != "4321万立方米" and all(x["doc_id"] != "水库.txt" for x in after["citations"])
+        finally:
             stop.set()
             for t in threads:
                 t.join()
-            assert len(results) >= 8 and set(results) == {200}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        assert len(results) >= 8 and set(results) == {200}
 
 
 def test_watch_picks_up_changes_including_those_made_while_down(reader, base_settings, embedder, seed_index, corpus_copy,

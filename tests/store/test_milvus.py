@@ -66,7 +66,7 @@ def test_build_info_and_ask_on_milvus_like_the_local_store(seed_milvus, seed_ind
 
 def test_same_top_document_as_local_on_cmrc_dev_questions(base_settings, embedder, milvus_uri, tmp_path):
     data = json.loads((ROOT.parent / "shared/bench/cmrc2018_dev.json").read_text(encoding="utf-8"))
-    data["data"] = data["data"][:90]  # a few hundred paragraphs and questions
+    data["data"] = data["data"][:45]  # 45 paragraphs, 174 questions (90 and 332 until 2026-12-07)
     small = tmp_path / "cmrc_part.json"
     small.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     local, questions, _, _ = prepare(small, base_settings, tmp_path / "work")
@@ -74,7 +74,7 @@ def test_same_top_document_as_local_on_cmrc_dev_questions(base_settings, embedde
     remote = milvus_settings(local, milvus_uri, "cmrc", tmp_path, corpus=local.corpus_dir)
     build_store(remote, embedder, show_progress=False)
     a, b = load_store(local), load_store(remote)
-    assert len(questions) >= 300
+    assert len(questions) >= 150
     same = 0
     for q in questions:
         qvec = embedder.query(q.question)
