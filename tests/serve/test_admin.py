@@ -190,7 +190,9 @@ def test_a_file_that_breaks_the_parser_is_reported_and_the_rest_indexed(app_clie
 
 def test_queries_during_a_swap_over_loopback(server):
     """The session's live `qa serve`: concurrent /ask calls while a document is added and deleted
-    (the corpus is as it was afterwards, for the tests that share the server)."""
+    (the corpus is as it was afterwards, for the tests that share the server). In the suite's order
+    this is the first test to use that server, so its four clients also ask right after the start,
+    when both models must already be loaded (docs/reliability.md)."""
     auth = {"Authorization": f"Bearer {SERVER_TOKEN}"}
     with httpx.Client(base_url=server, timeout=60) as c:
         results: list[int] = []
