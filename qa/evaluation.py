@@ -32,7 +32,7 @@ from qa.embedding import Embedder, e5_folder
 from qa.ingest.corpus import read_document
 from qa.metrics import em_score, f1_score
 from qa.reader.data import split_of
-from qa.reader.runtime import load_reader
+from qa.reader.runtime import Reader, load_reader
 from qa.retrieval import retrieve
 from qa.store import build_store, load_store
 from qa.store.index import Index
@@ -108,8 +108,9 @@ def open_index(settings: Settings, embedder: Embedder) -> Index:
 
 def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | None = None,
              out: Path | None = None, work: Path | None = None, split: str | None = None,
-             methods: str = "hybrid") -> int:
-    """``methods``: the retrieval methods whose R@1/R@5 open-domain mode reports."""
+             methods: str = "hybrid", embedder: Embedder | None = None, reader: Reader | None = None) -> int:
+    """``methods``: the retrieval methods whose R@1/R@5 open-domain mode reports; ``embedder`` and
+    ``reader``: models already loaded by the caller (each load takes seconds), else loaded here."""
     from tqdm.auto import tqdm
 
     tmp = None
@@ -121,8 +122,8 @@ def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | No
         questions = [q for q in questions if q.split == split]
     if limit:
         questions = questions[:limit]
-    embedder = Embedder(settings)
-    reader = load_reader(e5_folder(settings), settings.reader_weights, settings.reader_runtime)
+    embedder = embedder or Embedder(settings)
+    reader = reader or load_reader(e5_folder(settings), settings.reader_weights, settings.reader_runtime)
     index = open_index(settings, embedder)
     by_doc: dict[str, list[int]] = {}
     spans: dict[int, tuple[int, int]] = {}

@@ -14,7 +14,7 @@ def test_cmrc_metrics():
     assert f1_score(["abc"], "") == 0.0
 
 
-def test_eval_runs_end_to_end_on_a_small_squad_file(tmp_path, base_settings, capsys):
+def test_eval_runs_end_to_end_on_a_small_squad_file(tmp_path, base_settings, embedder, reader, capsys):
     data = {"version": "test", "data": [{"title": "t", "paragraphs": [
         {"context": "凌源市地区生产总值实现77.6亿元，同比增长3.5%。公共财政预算收入完成6.1亿元。",
          "qas": [{"id": "q1", "question": "凌源市地区生产总值实现了多少？",
@@ -29,10 +29,12 @@ def test_eval_runs_end_to_end_on_a_small_squad_file(tmp_path, base_settings, cap
     m = json.loads(out.read_text())["metrics"]
     assert m["questions"] == 2 and m["hybrid_R@1"] == 1.0 and m["EM"] == 100.0 and m["sentence_hit@1"] == 1.0
     assert "| hybrid_R@5" in capsys.readouterr().out
-    assert run_eval(path, base_settings, mode="gold", out=out, work=tmp_path / "work") == 0
+    # The other modes with the session's models (the first run loaded its own, as `qa eval` does).
+    assert run_eval(path, base_settings, mode="gold", out=out, work=tmp_path / "work", embedder=embedder, reader=reader) == 0
     m = json.loads(out.read_text())["metrics"]
     assert m["mode"] == "gold" and m["EM"] == 100.0
     # Without the paragraphs that hold the answers, the right reply is a refusal.
-    assert run_eval(path, base_settings, mode="unanswerable", out=out, work=tmp_path / "work") == 0
+    assert run_eval(path, base_settings, mode="unanswerable", out=out, work=tmp_path / "work",
+                    embedder=embedder, reader=reader) == 0
     m = json.loads(out.read_text())["metrics"]
     assert m["mode"] == "unanswerable" and m["refusal_rate"] == 1.0
