@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_conversation import article_titles, conversations, rewrite, subject_of  # noqa: E402
+from bench_conversation import article_titles, conversations  # noqa: E402
 
 from qa import followup  # noqa: E402
 from qa.answering import Answer, _answer, _choose, _weigh  # noqa: E402
@@ -33,6 +33,7 @@ from qa.evaluation import open_index, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
 from qa.followup.focus import conversation_chunk, document_text  # noqa: E402
 from qa.metrics import f1_score  # noqa: E402
+from qa.reader.conversations import rewrite, subject_of  # noqa: E402
 from qa.reader.runtime import load_reader  # noqa: E402
 
 
