@@ -119,6 +119,12 @@ def test_weighing_scores_each_answer_under_the_other_form(seed_index, embedder, 
     assert weighed is not None
     assert weighed[1] == pytest.approx(carried.span_score + reader.score_span(question, cited.excerpt,
                                                                               *cited.answer_highlight))
+    # with the conversation's earlier questions, the history layers' score of each is added
+    earlier = ["凌源市地区生产总值是多少？"]
+    with_history = _weigh(reader, question, tried, alone, carried, earlier)
+    assert with_history is not None
+    assert with_history[1] == pytest.approx(weighed[1] + reader.score_span(question, cited.excerpt,
+                                                                           *cited.answer_highlight, earlier))
     # the same answer, or none, needs no weighing
     assert _weigh(reader, question, tried, alone, alone) is None
     assert _weigh(reader, question, tried, alone, _read(None, -3.0, None)) is None

@@ -71,11 +71,13 @@ def base_model(e5_folder: Path) -> SpanModel:
     return model
 
 
-def save_weights(model: SpanModel, path: Path, metadata: dict[str, object]) -> None:
+def save_weights(model: SpanModel, path: Path, metadata: dict[str, object],
+                 state: dict[str, torch.Tensor] | None = None, kind: str = FORMAT) -> None:
+    """``state``: what to write (default: everything training changes); ``kind``: the file's format."""
     from safetensors.torch import save_file
 
     tensors: dict[str, torch.Tensor] = {}
-    for name, value in model.trained_state().items():
+    for name, value in (model.trained_state() if state is None else state).items():
         value = value.detach().float().cpu()
         if value.dim() == 2:
             scale = value.abs().amax(dim=1).clamp(min=1e-8) / 127.0
@@ -85,12 +87,14 @@ def save_weights(model: SpanModel, path: Path, metadata: dict[str, object]) -> N
             tensors[name] = value.half().contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={"format": FORMAT, "info": json.dumps(metadata, ensure_ascii=False)})
+    save_file(tensors, str(tmp), metadata={"format": kind, "info": json.dumps(metadata, ensure_ascii=False)})
     tmp.replace(path)
 
 
-def load_weights(model: SpanModel, path: Path) -> dict[str, object]:
-    """Lay the shipped file over ``model``; returns the file's metadata."""
+def load_weights(model: SpanModel, path: Path, expected: set[str] | None = None,
+                 kind: str = FORMAT) -> dict[str, object]:
+    """Lay the shipped file over ``model``; returns the file's metadata. ``expected``: the names
+    the file must hold (default: everything training changes)."""
     from safetensors import SafetensorError, safe_open
 
     if not path.is_file():
@@ -101,8 +105,8 @@ def load_weights(model: SpanModel, path: Path) -> dict[str, object]:
             raw = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError) as exc:
         raise ReaderError(f"reader weights file {path} is unreadable or corrupt: {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise ReaderError(f"reader weights file {path} is not a {FORMAT} file (format {meta.get('format')!r})")
+    if meta.get("format") != kind:
+        raise ReaderError(f"reader weights file {path} is not a {kind} file (format {meta.get('format')!r})")
     state: dict[str, torch.Tensor] = {}
     for name, value in raw.items():
         if name.endswith(".scale"):
@@ -112,7 +116,7 @@ def load_weights(model: SpanModel, path: Path) -> dict[str, object]:
             state[base] = value.float() * raw[base + ".scale"].float()[:, None]
         else:
             state[name] = value.float()
-    expected = set(model.trained_state())
+    expected = set(model.trained_state()) if expected is None else expected
     if set(state) != expected:
         missing, extra = sorted(expected - set(state))[:3], sorted(set(state) - expected)[:3]
         raise ReaderError(f"reader weights file {path} does not fit the model (missing {missing}, unexpected {extra})")

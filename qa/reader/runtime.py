@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.reader.history import history_question, load_history
 from qa.reader.model import WEIGHTS, ReaderError, base_model, load_weights
 from qa.reader.windows import Windows, encode, token_span
 
@@ -48,6 +49,7 @@ class Reader:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         model = base_model(e5_folder)
         self.info = load_weights(model, weights)
+        history = load_history(model, weights)  # None: no history layers fit these weights
         model.eval()
         self.device = device
         if runtime == "auto":
@@ -58,23 +60,25 @@ class Reader:
         if runtime == "int8":
             with warnings.catch_warnings():  # torch marks its quantized tensors deprecated, not yet removed
                 warnings.simplefilter("ignore", UserWarning)
-                model.encoder = torch.ao.quantization.quantize_dynamic(
-                    model.encoder, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+                for m in [m for m in (model, history) if m is not None]:
+                    m.encoder = torch.ao.quantization.quantize_dynamic(
+                        m.encoder, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
         elif runtime not in ("bf16", "fp32"):
             raise ValueError(f"unknown reader runtime {runtime!r}: use auto, bf16, fp32 or int8")
         self.runtime = runtime
         self.model = model.to(device)
+        self.history = history.eval().to(device) if history is not None else None
         self.tokenizer = AutoTokenizer.from_pretrained(e5_folder)
         self.max_len, self.stride, self.max_answer_tokens = max_len, stride, max_answer_tokens
         self.weights = weights
         self._lock = threading.Lock()
 
-    def logits(self, win: Windows) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, win: Windows, model=None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
         import torch
 
         kind = "cpu" if self.device == "cpu" else "cuda"
         with self._lock, torch.inference_mode(), torch.autocast(kind, torch.bfloat16, enabled=self.runtime == "bf16"):
-            start, end = self.model(torch.from_numpy(win.input_ids).to(self.device),
+            start, end = (model or self.model)(torch.from_numpy(win.input_ids).to(self.device),
                                     torch.from_numpy(win.attention).to(self.device))
         return start.float().cpu().numpy(), end.float().cpu().numpy()
 
@@ -91,12 +95,19 @@ class Reader:
                 best[found.passage] = found
         return sorted(best.values(), key=lambda s: -s.score)
 
-    def score_span(self, question: str, passage: str, start: int, end: int) -> float | None:
+    def score_span(self, question: str, passage: str, start: int, end: int,
+                   earlier: list[str] | None = None) -> float | None:
         """The score of ``passage[start:end]`` as the answer to ``question`` (in the window that
         scores it best), on the scale of ``SpanScore.score``; None when no window holds it whole.
-        Two questions' answers can so be weighed by one question."""
+        Two questions' answers can so be weighed by one question. ``earlier``: the conversation's
+        earlier questions, oldest first, read by the history layers (``qa.reader.history``);
+        None when there are none to read them."""
+        if earlier is not None:
+            if self.history is None:
+                return None
+            question = history_question(question, earlier)
         win = encode(self.tokenizer, question, [passage], self.max_len, self.stride)
-        start_logits, end_logits = self.logits(win)
+        start_logits, end_logits = self.logits(win, self.history if earlier is not None else None)
         scores = [float(start_logits[w, t[0]] + end_logits[w, t[1]] - start_logits[w, 0] - end_logits[w, 0])
                   for w in range(len(win)) if (t := token_span(win, w, start, end)) is not None]
         return max(scores, default=None)
