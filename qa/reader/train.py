@@ -91,6 +91,15 @@ def span_loss(model: SpanModel, ids: torch.Tensor, mask: torch.Tensor, labels: t
     return (ce(start, labels[:, 0]) + ce(end, labels[:, 1])) / 2
 
 
+def start(seed: int) -> str:
+    """Logging on, every generator seeded; the device to train on (a GPU when there is one)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, nargs="+",
@@ -106,11 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="train on at most this many questions (smoke runs)")
     p.add_argument("--checkpoint", type=Path, help="also save the float32 state here")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = start(args.seed)
 
     from transformers import AutoTokenizer
 

@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from qa.config import Settings
@@ -31,7 +30,7 @@ from qa.reader.conversations import conversation_turns
 from qa.reader.data import attach_negatives, load_examples
 from qa.reader.history import FORMAT, LAYERS, history_path, history_question, trained_names
 from qa.reader.model import WEIGHTS, base_model, file_sha256, load_weights, save_weights
-from qa.reader.train import batches, features, span_loss
+from qa.reader.train import batches, features, span_loss, start
 
 log = logging.getLogger("qa.reader.train_history")
 
@@ -60,11 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", type=Path, help="also save the float32 state here")
     p.add_argument("--state", type=Path, help="write the file from a state --checkpoint saved, without training")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = start(args.seed)
     e5 = e5_folder(Settings.from_env())
     model = base_model(e5)
     load_weights(model, args.reader)
