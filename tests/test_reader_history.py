@@ -9,7 +9,7 @@ from safetensors.torch import save_file
 
 from qa.embedding import e5_folder
 from qa.reader.history import LAYERS, history_path, history_question
-from qa.reader.model import WEIGHTS
+from qa.reader.model import WEIGHTS, ReaderError
 from qa.reader.runtime import load_reader
 
 PASSAGE = "2021年，辽阳市空气质量优良天数达到300天，比上年增加12天。全市森林覆盖率达到43%，比上年提高2个百分点。"
@@ -64,3 +64,11 @@ def test_history_layers_are_not_laid_over_other_reader_weights(base_settings, tm
     assert _score(other, "它比上年增加了多少？", "12天", ["辽阳市空气质量优良天数有多少天？"]) is None
     assert _score(other, "辽阳市空气质量优良天数比上年增加了多少？", "12天") == pytest.approx(
         _score(reader, "辽阳市空气质量优良天数比上年增加了多少？", "12天"))
+
+
+def test_a_damaged_history_file_names_itself(base_settings, tmp_path):
+    own = tmp_path / "reader.safetensors"
+    shutil.copy(WEIGHTS, own)
+    history_path(own).write_bytes(history_path(WEIGHTS).read_bytes()[:1000])
+    with pytest.raises(ReaderError, match="reader.history.safetensors"):
+        load_reader(e5_folder(base_settings), own)
