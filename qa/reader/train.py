@@ -100,6 +100,13 @@ def start(seed: int) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def warmup_decay(opt: torch.optim.Optimizer, total: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over the first 10% of ``total`` steps, then linear decay to zero."""
+    warmup = max(1, total // 10)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, nargs="+",
@@ -142,9 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                             lr=args.lr)
     rng = random.Random(args.seed)
     per_epoch = math.ceil(len(train) * (2 + args.own_negative) / args.batch)
-    total, warmup = per_epoch * args.epochs, max(1, per_epoch * args.epochs // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    total = per_epoch * args.epochs
+    sched = warmup_decay(opt, total)
     dtype = torch.bfloat16
     t0, step = time.time(), 0
     model.train()

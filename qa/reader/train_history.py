@@ -30,7 +30,7 @@ from qa.reader.conversations import conversation_turns
 from qa.reader.data import attach_negatives, load_examples
 from qa.reader.history import FORMAT, LAYERS, history_path, history_question, trained_names
 from qa.reader.model import WEIGHTS, base_model, file_sha256, load_weights, save_weights
-from qa.reader.train import batches, features, span_loss, start
+from qa.reader.train import batches, features, span_loss, start, warmup_decay
 
 log = logging.getLogger("qa.reader.train_history")
 
@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
         feats = features(tokenizer, train, random.Random(args.seed), 192, 64, 0.2)
         total = math.ceil(len(feats) / args.batch)
-        warmup = max(1, total // 10)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        sched = warmup_decay(opt, total)
         t0 = time.time()
         model.train()
         for step, (ids, mask, labels) in enumerate(batches(feats, args.batch, tokenizer.pad_token_id), 1):
