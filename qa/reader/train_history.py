@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="train on at most this many turns (smoke runs)")
     p.add_argument("--checkpoint", type=Path, help="also save the float32 state here")
     p.add_argument("--state", type=Path, help="write the file from a state --checkpoint saved, without training")
+    p.add_argument("--resume", type=Path, help="start from a state --checkpoint saved: one more epoch")
     args = p.parse_args(argv)
     device = start(args.seed)
     e5 = e5_folder(Settings.from_env())
@@ -65,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     load_weights(model, args.reader)
     names = trained_names(model)
     seconds, turns = 0.0, 0
+    if args.state or args.resume:
+        model.load_state_dict(torch.load(args.state or args.resume), strict=False)
     if args.state:
-        model.load_state_dict(torch.load(args.state), strict=False)
         turns = sum(len(conversation_turns(path, "train")) for path in args.data)
     else:
         from transformers import AutoTokenizer
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     out = history_path(args.reader)
     meta = {"reader_sha256": file_sha256(args.reader), "layers": LAYERS, "turns": turns,
             "recipe": {"lr": args.lr, "batch": args.batch, "seed": args.seed, "epochs": 1, "max_len": 192,
-                       "stride": 64, "own_negative": 0.2, "data": [str(d) for d in args.data]},
+                       "stride": 64, "own_negative": 0.2, "data": [str(d) for d in args.data],
+                       "resumed_from": str(args.resume) if args.resume else None},
             "train_seconds": round(seconds) if not args.state else None,
             "command": "python -m qa.reader.train_history " + " ".join(argv or sys.argv[1:])}
     save_weights(model, out, meta, state, FORMAT)
@@ -117,6 +120,8 @@ def write_card(path: Path, meta: dict[str, object]) -> Path:
     """A short card beside the file; what the layers do to answers is in docs/conversation.md."""
     seconds = meta["train_seconds"]
     trained = f"in {seconds} s" if seconds is not None else "written from a saved state (``--state``)"
+    if meta["recipe"]["resumed_from"]:  # type: ignore[index]
+        trained += ", one more epoch over a saved state (``--resume``)"
     card = f"""# qa reader: history layers
 
 File: `{path.name}` (sha256 `{file_sha256(path)}`, {path.stat().st_size / 2**20:.1f} MiB), over the reader
