@@ -115,7 +115,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings(args)
     mode = "gold" if args.gold_context else "unanswerable" if args.unanswerable else "open"
     return run_eval(args.file, settings, mode=mode, limit=args.limit, out=args.out, work=args.work,
-                    split=args.split, methods=args.methods)
+                    split=args.split, methods=args.methods, script=args.question_script)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="retrieval methods whose R@1/R@5 to report, e.g. hybrid,dense,lexical")
     p.add_argument("--work", type=Path, default=None,
                    help="keep the evaluation corpus and index here and reuse them next time (default: a temp dir)")
+    p.add_argument("--question-script", choices=["traditional", "simplified"], default=None,
+                   help="ask every question converted to this script (the documents stay as they are)")
     _common(p)
     p.set_defaults(func=cmd_eval)
 

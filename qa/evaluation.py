@@ -20,7 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import numpy as np
 from qa.answering import answer_question
 from qa.config import Settings
 from qa.embedding import Embedder, e5_folder
+from qa.folding import simplified
 from qa.ingest.corpus import read_document
 from qa.metrics import em_score, f1_score
 from qa.reader.data import split_of
@@ -108,9 +110,12 @@ def open_index(settings: Settings, embedder: Embedder) -> Index:
 
 def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | None = None,
              out: Path | None = None, work: Path | None = None, split: str | None = None,
-             methods: str = "hybrid", embedder: Embedder | None = None, reader: Reader | None = None) -> int:
+             methods: str = "hybrid", embedder: Embedder | None = None, reader: Reader | None = None,
+             script: str | None = None) -> int:
     """``methods``: the retrieval methods whose R@1/R@5 open-domain mode reports; ``embedder`` and
-    ``reader``: models already loaded by the caller (each load takes seconds), else loaded here."""
+    ``reader``: models already loaded by the caller (each load takes seconds), else loaded here;
+    ``script``: "traditional" or "simplified", every question converted to that script (the
+    documents stay as they are), as people who write the other script ask."""
     from tqdm.auto import tqdm
 
     tmp = None
@@ -122,6 +127,8 @@ def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | No
         questions = [q for q in questions if q.split == split]
     if limit:
         questions = questions[:limit]
+    if script:
+        questions = [replace(q, question=convert(q.question, script)) for q in questions]
     embedder = embedder or Embedder(settings)
     reader = reader or load_reader(e5_folder(settings), settings.reader_weights, settings.reader_runtime)
     index = open_index(settings, embedder)
@@ -158,12 +165,29 @@ def run_eval(file: Path, settings: Settings, mode: str = "open", limit: int | No
                      "em": em_score(q.answers, pred), "f1": f1_score(q.answers, pred), "qtype": ans.question_type,
                      "ms": embed_ms + ans.timings_ms["total"]})
     metrics = summarize(rows, mode, settings, file.name, split)
+    metrics["question_script"] = script
     print_table(metrics)
     if out:
         out.write_text(json.dumps({"metrics": metrics, "questions": rows}, ensure_ascii=False, indent=1))
     if tmp:
         tmp.cleanup()
     return 0
+
+
+@lru_cache(maxsize=1)
+def _to_traditional():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def convert(question: str, script: str) -> str:
+    """``question`` in "traditional" (OpenCC's phrase-aware s2t) or "simplified" characters."""
+    if script == "traditional":
+        return str(_to_traditional().convert(question))
+    if script == "simplified":
+        return simplified(question)
+    raise ValueError(f"unknown script {script!r}: use traditional or simplified")
 
 
 def summarize(rows: list[dict[str, Any]], mode: str, settings: Settings, file: str,
