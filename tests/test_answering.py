@@ -3,6 +3,7 @@
 import pytest
 
 from qa.answering import Answer, Citation, _answer, _choose, _weigh, answer_question, sentence_around
+from qa.evaluation import convert
 from qa.records import Chunk
 
 D000, D001, D002, D003, D004 = ("000_74ec0513fa38d948.txt", "001_0ae81ca8cf954a1e.txt", "002_6898f3103771f9f9.txt",
@@ -25,8 +26,11 @@ CASES = [
 # Questions the shipped reader gets wrong are listed in docs/answers.md (section 6), not here.
 
 
+@pytest.mark.parametrize("script", [None, "traditional"])
 @pytest.mark.parametrize("question,answer,doc_id", CASES)
-def test_answers_and_citations(seed_index, embedder, reader, base_settings, question, answer, doc_id):
+def test_answers_and_citations(seed_index, embedder, reader, base_settings, question, answer, doc_id, script):
+    """Each question also asked in 繁體 over these 简体 documents, as a reader in Taiwan or Hong Kong asks."""
+    question = convert(question, script) if script else question
     a = answer_question(seed_index, embedder, reader, question, base_settings)
     assert a.status == "answered", (a.confidence, a.missing)
     assert answer in a.answer and len(a.answer) <= len(answer) + 6

@@ -61,3 +61,15 @@ def test_a_given_span_is_scored_as_the_answer_to_any_question(reader):
     other = reader.score_span("辽阳市比上年增加了多少天？", passage, best.start, best.end)
     assert other is not None and other < best.score
     assert reader.score_span("辽阳市空气质量优良天数有多少天？", passage, len(passage), len(passage) + 3) is None
+
+
+def test_a_question_in_either_script_reads_a_passage_in_either_alike(reader):
+    simplified_passage = "据介绍，总投资10亿元的高性能膜项目将于2022年5月正式投入使用。"
+    traditional_passage = "據介紹，總投資10億元的高性能膜項目將於2022年5月正式投入使用。"
+    asked = {q: reader.read(q, [simplified_passage])[0] for q in ("高性能膜项目什么时候投入使用？", "高性能膜項目什麼時候投入使用？")}
+    simple, traditional = asked.values()
+    assert "2022年5月" in simple.text
+    assert (traditional.text, traditional.score) == (simple.text, pytest.approx(simple.score, abs=0.01))
+    # the answer is the passage's own characters, in its own script
+    read = reader.read("高性能膜项目总投资多少？", [traditional_passage])[0]
+    assert read.text == traditional_passage[read.start:read.end] and "億元" in read.text

@@ -73,6 +73,11 @@ bfloat16 autocast, seed {recipe.get("seed")}. Trained on: {meta.get("machine")},
 
 **Command.** `{meta.get("command")}` (from the repository root, `../shared` beside it).
 
+**Reading.** A question in one script over a passage in the other (繁體 over 简体, or the
+reverse) is read with both folded to simplified characters, and the answer cut from the
+passage's own characters (`qa/reader/windows.py`; docs/answers.md); a pair in one script is
+read as written, as in training.
+
 **Validation** (gold paragraph read whole, the shipped weights with the default runtime, no refusal;
 `python -m qa.reader.card`):
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.folding import script, simplified
+
 MAX_QUESTION_TOKENS = 64
 
 
@@ -27,10 +29,20 @@ class Windows:
 
 
 def encode(tokenizer, question: str, passages: list[str], max_len: int, stride: int) -> Windows:
-    """``tokenizer``: the e5 fast tokenizer (``transformers.PreTrainedTokenizerFast``)."""
-    q_ids = tokenizer(question, add_special_tokens=False)["input_ids"][:MAX_QUESTION_TOKENS]
-    question = tokenizer.decode(q_ids) if len(q_ids) == MAX_QUESTION_TOKENS else question
-    enc = tokenizer([question] * len(passages), passages, truncation="only_second", max_length=max_len,
+    """``tokenizer``: the e5 fast tokenizer (``transformers.PreTrainedTokenizerFast``).
+
+    A question in one script over a passage in the other (a 繁體 question over 简体 documents,
+    or the reverse) is read with both in simplified characters: across scripts few of their
+    tokens match, and the reader refused a third of such questions (docs/answers.md). Folding
+    keeps every character where it was, so the offsets still point at the passage's own
+    characters. A pair in one script is read as written, as the reader was trained."""
+    asked = script(question)
+    across = [asked is not None and script(p) not in (None, asked) for p in passages]
+    plain = _truncated(tokenizer, question)
+    folded = _truncated(tokenizer, simplified(question)) if any(across) else plain
+    questions = [folded if a else plain for a in across]
+    passages = [simplified(p) if a else p for p, a in zip(passages, across)]
+    enc = tokenizer(questions, passages, truncation="only_second", max_length=max_len,
                     stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
                     padding="longest")
     n = len(enc["input_ids"])
@@ -43,6 +55,12 @@ def encode(tokenizer, question: str, passages: list[str], max_len: int, stride: 
             if seq == 1 and b > a:
                 starts[w, t], ends[w, t] = a, b
     return Windows(ids, mask, starts, ends, np.asarray(enc["overflow_to_sample_mapping"], np.int64).reshape(n))
+
+
+def _truncated(tokenizer, question: str) -> str:  # type: ignore[no-untyped-def]
+    """The question cut to ``MAX_QUESTION_TOKENS``, so that the passage keeps its room."""
+    ids = tokenizer(question, add_special_tokens=False)["input_ids"][:MAX_QUESTION_TOKENS]
+    return tokenizer.decode(ids) if len(ids) == MAX_QUESTION_TOKENS else question
 
 
 def token_span(win: Windows, w: int, start: int, end: int) -> tuple[int, int] | None:
