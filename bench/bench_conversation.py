@@ -5,6 +5,7 @@ Usage: python bench/bench_conversation.py FILE.json [--split val] [--work DIR] [
        [--own 0.5,1.0 --margin 0,0.1]  (tuning: every pair of OWN_TOPIC_SALIENCE, FOLLOWUP_MARGIN)
        --split train --topic-dump T.jsonl  (the topic model's training rows; no reads at all)
        --split train --skip 200  (the training conversations after the 200 the choice was made on)
+       --question-script traditional|simplified  (asked in the other script than the documents')
 
 Each paragraph's questions, in order, are one conversation; each paragraph is a document of the
 index with its article's title as first line, as real documents have titles (``--untitled``:
@@ -41,7 +42,7 @@ from qa import answering, followup  # noqa: E402
 from qa.answering import Answer, answer_question  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.embedding import Embedder, e5_folder  # noqa: E402
-from qa.evaluation import open_index, paragraph_id, prepare  # noqa: E402
+from qa.evaluation import convert, open_index, paragraph_id, prepare  # noqa: E402
 from qa.folding import fold  # noqa: E402
 from qa.followup import rules, topics  # noqa: E402
 from qa.followup.focus import conversation_chunk, document_text  # noqa: E402
@@ -119,6 +120,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--skip", type=int, default=0, help="leave out the first N conversations (chosen on)")
     ap.add_argument("--untitled", action="store_true", help="documents without their article's title as first line")
+    ap.add_argument("--question-script", choices=["traditional", "simplified"],
+                    help="every question (as built, and the original) converted to this script")
     args = ap.parse_args()
     if args.file.name == "followups_seed.json":
         seed_set(args.file)
@@ -141,6 +144,9 @@ def main() -> None:
             turns.append({"conv": conv[0].doc_id, "n": n, "original": q.question, "answers": q.answers,
                           "asked": rewrite(q.question, subj) if subj else q.question, "subject": subj})
             earlier.append(q.question)
+    if args.question_script:
+        for t in turns:
+            t["original"], t["asked"] = (convert(t[k], args.question_script) for k in ("original", "asked"))
     print(f"{args.file.name} {args.split}: {len(convs)} conversations, {len(turns)} turns, "
           f"{sum(t['subject'] is not None for t in turns)} rewritten", file=sys.stderr)
     if args.topic_dump:
