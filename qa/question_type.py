@@ -12,7 +12,8 @@ from qa.folding import fold
 
 # Interrogatives, most telling first: the first pattern found decides the question type.
 WH_TYPES: list[tuple[str, str]] = [
-    ("why", r"(?<![称叫名作成译])为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
+    # "称为/誉为/视为/改为…什么" asks what something is called, not why
+    ("why", r"(?<![称叫名作成译誉视认改定评选列])为什么(?![\u4e00-\u9fff]{1,2}$)|为何|什么原因|原因是什么"),
     ("date", r"什么时候|什么时间|何时|何年|哪一?年|哪一?天|哪个月|几月|几号|几日|多少年前|哪个朝代|什么年代"),
     ("person", r"谁|哪一?位|什么人|(?<!任)何人"),
     ("place", r"哪里|哪儿|在哪$|何地|何处|什么地方|哪个(?:省|市|县|国家|城市|地区|地方)|哪座城市|哪国"),
