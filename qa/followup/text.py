@@ -23,6 +23,10 @@ NOUNISH = ("n", "nr", "nrfg", "nrt", "ns", "nt", "nz", "nw", "eng", "vn", "an")
 ENTITY = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "eng"})
 SWAP = re.compile(r"^(?:那么?)?\s*(?P<x>[^，,。？?]{1,16}?)(?:的情况|怎么样|如何)?呢[？?]?$")
 BOOK = re.compile(r"《[^》]{1,30}》")
+OPEN_QUOTES = frozenset("“「『\"")
+CLOSE_QUOTES = frozenset("”」』\"")
+QUOTED_MAX = 12  # characters of a quoted term that names something ("“161”工程"), not a quotation
+PUNCTUATION = re.compile(r"[，,。.、；;：:！!？?（）()\s]")
 
 
 @dataclass
@@ -50,23 +54,57 @@ def words(text: str) -> tuple[tuple[str, str, int], ...]:
     return tuple(out)
 
 
+def _joins(tagged: tuple[tuple[str, str, int], ...], i: int, run: str = "") -> bool:
+    """Whether the word at ``i`` is part of a noun phrase: a noun, a number after one ("企业2家"),
+    or an abbreviation not used as an adverb (jieba tags 中小企业 and 同比 alike; "同比增长")."""
+    word, flag, _ = tagged[i]
+    plain = fold(word)
+    abbreviation = flag == "j" and not (i + 1 < len(tagged) and tagged[i + 1][1].startswith("v"))
+    return (flag.startswith(NOUNISH) or abbreviation or (flag == "m" and bool(run))) \
+        and plain not in INTERROGATIVE and plain not in REFERRING and not word.isspace()
+
+
+def _qualifier_end(tagged: tuple[tuple[str, str, int], ...], i: int) -> int:
+    """Where a quoted term or a number that qualifies the noun right after it ends ("“161”工程",
+    "「十二五」規劃", "161工程": one name, though jieba tags the quote and the number apart from
+    it), or ``i`` when the words at ``i`` are none."""
+    word = tagged[i][0]
+    j = i + 1
+    if word in OPEN_QUOTES:
+        inner = ""
+        while j < len(tagged) and tagged[j][0] not in CLOSE_QUOTES and len(inner) <= QUOTED_MAX:
+            inner += tagged[j][0]
+            j += 1
+        if j >= len(tagged) or not inner or len(inner) > QUOTED_MAX or PUNCTUATION.search(inner):
+            return i
+        j += 1
+    elif not (tagged[i][1] == "m" and word.isascii() and word.isdigit()):
+        return i
+    return j if j < len(tagged) and _joins(tagged, j) else i
+
+
 def phrases(text: str) -> list[Phrase]:
-    """Noun phrases (runs of noun-like words; book titles whole), two characters or more."""
+    """Noun phrases (runs of noun-like words, with a quoted term or a number that qualifies the
+    noun after it; book titles whole), two characters or more."""
     out = [Phrase(m.group(), True, m.start()) for m in BOOK.finditer(text)]
     rest = BOOK.sub(lambda m: "，" * len(m.group()), text)
-    run, start, entity = "", 0, False
-    for word, flag, pos in words(rest):
-        plain = fold(word)
-        if (flag.startswith(NOUNISH) or (flag == "m" and run)) and plain not in INTERROGATIVE \
-                and plain not in REFERRING and not word.isspace():
+    tagged = words(rest)
+    run, start, entity, i = "", 0, False, 0
+    while i < len(tagged):
+        word, flag, pos = tagged[i]
+        end = _qualifier_end(tagged, i)
+        if end > i or _joins(tagged, i, run):
             if not run:
                 start, entity = pos, False
-            run += word
-            entity = entity or flag in ENTITY
-        else:
-            if len(run) >= 2:
-                out.append(Phrase(run, entity, start))
-            run = ""
+            end = max(end, i + 1)
+            run += "".join(w for w, _, _ in tagged[i:end])
+            entity = entity or any(f in ENTITY for _, f, _ in tagged[i:end])
+            i = end
+            continue
+        if len(run) >= 2:
+            out.append(Phrase(run, entity, start))
+        run = ""
+        i += 1
     if len(run) >= 2:
         out.append(Phrase(run, entity, start))
     return sorted(out, key=lambda p: p.start)

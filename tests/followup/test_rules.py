@@ -59,6 +59,18 @@ def test_missing_subject_is_carried_and_one_part_swapped(salience):
                       ("那一般公共预算收入呢？", "9.1%")).question == "2019年上半年朝阳市固定资产投资同比增长多少？"
 
 
+def test_a_quoted_or_numbered_name_is_carried_whole(salience):
+    # jieba tags "161" and the quotes apart from 工程; the name is "161工程" all the same
+    assert standalone(salience, "谁提出的？", ("凌源市的161工程是什么？", None)).question == "凌源市161工程谁提出的？"
+    assert standalone(salience, "谁提出的？", ("“161”工程是什么？", None)).question == "“161”工程谁提出的？"
+
+
+def test_an_abbreviated_noun_is_part_of_the_phrase_a_swap_replaces(salience):
+    # jieba tags 中小企业 as an abbreviation: the measure swapped is 培育科技型中小企业, not 培育科技型
+    r = standalone(salience, "高新技术企业呢？", ("龙城区已培育科技型中小企业多少家？", "66家"))
+    assert (r.question, r.rule) == ("龙城区已高新技术企业多少家？", "swap")
+
+
 @pytest.mark.parametrize("question", ["辽阳市2021年地区生产总值是多少？", "朝阳市累计脱贫多少人？",
                                       "凌源市截至6月末地区生产总值是多少？"])
 def test_a_complete_question_is_left_alone(salience, question):
