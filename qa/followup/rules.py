@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from qa.folding import fold
 from qa.followup import topics
 from qa.followup.text import (
+    BOOK,
     DEMONSTRATIVE,
+    ENTITY,
     INTERROGATIVE,
     NOT_REFERRING,
     NOUNISH,
@@ -74,6 +76,40 @@ def _without(phrase: str, names: list[str]) -> str:
     for name in names:
         parts = [piece for part in parts for piece in part.split(name)]
     return max(parts, key=len)
+
+
+def _is_name(part: str) -> bool:
+    """Whether a part swapped in ("那凌源呢？") is a name: its last word is one ("凌源", "北京大学");
+    "PM2.5浓度" is a measure though it opens with a Latin word."""
+    tagged = [(w, f) for w, f, _ in words(part) if not f.startswith("x")]
+    return bool(BOOK.fullmatch(part.strip())) or bool(tagged) and tagged[-1][1] in ENTITY
+
+
+def _asked_measure(question: str, names: list[str], salience: Callable[[str], float]) -> str | None:
+    """The part of ``question`` that a measure swapped in ("达标率呢？") replaces: the phrase (less
+    its names) nearest before the question word, which is what the question asked the quantity of
+    ("辽阳市空气质量优良天数为多少天？": 天数, not 空气质量); without one, the most salient phrase."""
+    tagged = words(question)
+    asked_at = next((pos for w, _, pos in tagged if fold(w) in INTERROGATIVE), len(question))
+    parts = [(_without(p.text, names), p.start) for p in phrases(question)]
+    parts = [(text, start) for text, start in parts if len(text) >= 2]
+    before = [text for text, start in parts if start < asked_at]
+    if before:
+        return before[-1]
+    return max([text for text, _ in parts] or _phrase_texts(question), key=salience, default=None)
+
+
+def _without_unit(question: str) -> str:
+    """The question with the unit after its quantity word left out: "多少天" counted the measure
+    swapped out ("…优良天数为多少天？" then "达标率呢？"), not the one swapped in. The swap keeps it when the two
+    measures end alike, as a head-final compound names its kind ("科技型中小企业多少家？", then
+    "瞪羚企业呢？": the reader reads "多少家" better than "多少")."""
+    tagged = words(question)
+    for i, (word, _, _) in enumerate(tagged[:-1]):
+        if fold(word) in QUANTITY and tagged[i + 1][1] == "q":
+            unit = tagged[i + 1]
+            return question[:unit[2]] + question[unit[2] + len(unit[0]):]
+    return question
 
 
 def _referring(question: str) -> tuple[int, int] | None:
@@ -153,15 +189,18 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
         prev, new = resolved[-1], m.group("x")
         # a name swaps for a name ("那凌源呢？"), anything else for what is not a name ("那人口呢？")
         names = entity_words(prev)
-        is_name = bool(entity_words(new))
-        if last_swap and last_swap in prev and bool(entity_words(last_swap)) == is_name:
-            olds = [last_swap]  # "那一般公共预算收入呢？" then "固定资产投资呢？": the same part swaps again
+        is_name = _is_name(new)
+        if last_swap and last_swap in prev and _is_name(last_swap) == is_name:
+            old: str | None = last_swap  # "那一般公共预算收入呢？" then "固定资产投资呢？": the same part swaps again
+        elif is_name:
+            old = max([o for o in names if len(o) >= 2] or _phrase_texts(prev), key=salience, default=None)
         else:
-            olds = names if is_name else [_without(p.text, names) for p in phrases(prev)]
-            olds = [o for o in olds if len(o) >= 2] or _phrase_texts(prev)
-        old = max(olds, key=salience, default=None)
+            old = _asked_measure(prev, names, salience)
         if old and old != new:
-            return Resolution(prev.replace(old, new, 1), "swap", new, old)
+            swapped = prev.replace(old, new, 1)
+            if not is_name and fold(old)[-1:] != fold(new)[-1:]:  # another kind of thing (天数 → 达标率)
+                swapped = _without_unit(swapped)
+            return Resolution(swapped, "swap", new, old)
     subjects = topics.ranked(history, resolved, salience, q, opening, title, passage, document)  # best first
     ref = _referring(q)
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject

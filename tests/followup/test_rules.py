@@ -68,7 +68,18 @@ def test_a_quoted_or_numbered_name_is_carried_whole(salience):
 def test_an_abbreviated_noun_is_part_of_the_phrase_a_swap_replaces(salience):
     # jieba tags 中小企业 as an abbreviation: the measure swapped is 培育科技型中小企业, not 培育科技型
     r = standalone(salience, "高新技术企业呢？", ("龙城区已培育科技型中小企业多少家？", "66家"))
-    assert (r.question, r.rule) == ("龙城区已高新技术企业多少家？", "swap")
+    assert (r.question, r.rule) == ("龙城区已高新技术企业多少家？", "swap")  # 企业 of either kind are counted in 家
+
+
+def test_a_swapped_measure_replaces_the_one_asked_and_its_unit(salience):
+    asked = ("辽阳市空气质量优良天数为多少天？", "299天")
+    # the measure asked the quantity of is 天数 (nearest the question word), and 天 counted it
+    assert standalone(salience, "达标率呢？", asked).question == "辽阳市空气质量优良达标率为多少？"
+    assert standalone(salience, "達標率呢？", ("遼陽市空氣品質優良天數為多少天？", "299天")).question == \
+        "遼陽市空氣品質優良達標率為多少？"
+    # a measure that opens with a Latin word is no name: 辽阳市 stays
+    r = standalone(salience, "PM2.5浓度呢？", asked, ("达标率呢？", "81.7%"))
+    assert r.question.startswith("辽阳市") and "PM2.5浓度" in r.question
 
 
 @pytest.mark.parametrize("question", ["辽阳市2021年地区生产总值是多少？", "朝阳市累计脱贫多少人？",
