@@ -96,19 +96,23 @@ def _asked_measure(question: str, names: list[str], salience: Callable[[str], fl
     before = [text for text, start in parts if start < asked_at]
     if before:
         return before[-1]
+    # no phrase but its names: what it asks is the predicate between them and the question word
+    # ("朝阳市累计脱贫多少人？", then "贫困发生率呢？": 累计脱贫)
+    named_end = max((question.find(n) + len(n) for n in names if 0 <= question.find(n) < asked_at), default=-1)
+    if named_end >= 0 and asked_at - named_end >= 2:
+        return question[named_end:asked_at]
     return max([text for text, _ in parts] or _phrase_texts(question), key=salience, default=None)
 
 
 def _without_unit(question: str) -> str:
     """The question with the unit after its quantity word left out: "多少天" counted the measure
-    swapped out ("…优良天数为多少天？" then "达标率呢？"), not the one swapped in. The swap keeps it when the two
-    measures end alike, as a head-final compound names its kind ("科技型中小企业多少家？", then
-    "瞪羚企业呢？": the reader reads "多少家" better than "多少")."""
+    swapped out ("…优良天数为多少天？" then "达标率呢？"), not the one swapped in. The swap keeps
+    it when the two measures end alike, as a head-final compound names its kind
+    ("科技型中小企业多少家？", then "瞪羚企业呢？": the reader reads "多少家" better than "多少")."""
     tagged = words(question)
-    for i, (word, _, _) in enumerate(tagged[:-1]):
-        if fold(word) in QUANTITY and tagged[i + 1][1] == "q":
-            unit = tagged[i + 1]
-            return question[:unit[2]] + question[unit[2] + len(unit[0]):]
+    for (word, _, _), (unit, flag, at) in zip(tagged, tagged[1:]):
+        if fold(word) in QUANTITY and (flag == "q" or (flag.startswith("n") and len(unit) == 1)):
+            return question[:at] + question[at + len(unit):]
     return question
 
 
@@ -185,6 +189,8 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
                  passage: str = "", document: str = "") -> Resolution:
     q = question.strip()
     m = SWAP.match(q)
+    if m and m.start("x") not in {pos for _, _, pos in words(q)}:
+        m = None  # "那里的空气质量呢？": 那里 points back, it is no "那…呢？"
     if m:  # one part swapped: the last question, its name (else its main phrase) replaced
         prev, new = resolved[-1], m.group("x")
         # a name swaps for a name ("那凌源呢？"), anything else for what is not a name ("那人口呢？")

@@ -77,6 +77,14 @@ def test_a_swapped_measure_replaces_the_one_asked_and_its_unit(salience):
     assert standalone(salience, "达标率呢？", asked).question == "辽阳市空气质量优良达标率为多少？"
     assert standalone(salience, "達標率呢？", ("遼陽市空氣品質優良天數為多少天？", "299天")).question == \
         "遼陽市空氣品質優良達標率為多少？"
+    # a question with no phrase but its name asked about its predicate: that is what swaps
+    r = standalone(salience, "贫困发生率呢？", ("朝阳市累计脱贫多少人？", None))
+    assert r.question == "朝阳市贫困发生率多少？"
+    assert standalone(salience, "那辽阳市呢？", ("朝阳市累计脱贫多少人？", None), ("贫困发生率呢？", None)).question \
+        == "辽阳市贫困发生率多少？"
+    # "那里…呢？" points back rather than swaps
+    r = standalone(salience, "那里的空气质量优良天数呢？", ("朝阳市的森林覆盖率是多少？", "48.6%"))
+    assert (r.question, r.rule) == ("朝阳市的空气质量优良天数呢？", "pronoun")
     # a measure that opens with a Latin word is no name: 辽阳市 stays
     r = standalone(salience, "PM2.5浓度呢？", asked, ("达标率呢？", "81.7%"))
     assert r.question.startswith("辽阳市") and "PM2.5浓度" in r.question
