@@ -82,7 +82,7 @@ def _is_name(part: str) -> bool:
     """Whether a part swapped in ("那凌源呢？") is a name: its last word is one ("凌源", "北京大学");
     "PM2.5浓度" is a measure though it opens with a Latin word."""
     tagged = [(w, f) for w, f, _ in words(part) if not f.startswith("x")]
-    return bool(BOOK.fullmatch(part.strip())) or bool(tagged) and tagged[-1][1] in ENTITY
+    return bool(BOOK.fullmatch(part.strip())) or (bool(tagged) and tagged[-1][1] in ENTITY)
 
 
 def _asked_measure(question: str, names: list[str], salience: Callable[[str], float]) -> str | None:
