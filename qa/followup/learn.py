@@ -18,26 +18,15 @@ from qa.followup import topics
 from qa.followup.model import WEIGHTS, load_model
 
 
-def fit(x: np.ndarray, y: np.ndarray, starts: np.ndarray, l2: float = 1.0, steps: int = 100) -> np.ndarray:
-    """A conditional logit (a softmax over each follow-up's candidates) by Newton's method.
-
-    ``starts``: where each follow-up's rows begin; ``y``: each follow-up's target shares, summing
-    to 1 within it. The service keeps the top-ranked candidate, so the model is fitted to rank the
-    candidates of one follow-up against each other, not to score each alone; a candidate's
-    features only mean something beside those of its rivals (a phrase mentioned twice is the
-    subject in one conversation and a side remark in another)."""
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """Weighted logistic regression by Newton's method (thousands of rows, a dozen features)."""
     beta = np.zeros(x.shape[1])
     reg = l2 * np.eye(x.shape[1])
-    # a constant cancels within a follow-up: the bias column has no gradient, and shrunk it stays 0
-    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(x)]))
+    reg[0, 0] = 0.0  # the bias is not shrunk
     for _ in range(steps):
-        s = x @ beta
-        p = np.exp(s - np.maximum.reduceat(s, starts)[group])
-        p /= np.add.reduceat(p, starts)[group]
-        grad = x.T @ (p - y) + reg @ beta
-        px = x * p[:, None]
-        m = np.add.reduceat(px, starts)
-        hess = x.T @ px - m.T @ m + reg
+        p = 1.0 / (1.0 + np.exp(-x @ beta))
+        grad = x.T @ (w * (p - y)) + reg @ beta
+        hess = (x * (w * p * (1 - p))[:, None]).T @ x + reg
         step = np.linalg.solve(hess, grad)
         beta -= step
         if np.abs(step).max() < 1e-8:
@@ -50,19 +39,18 @@ def _rows(paths: list[Path]) -> list[dict]:  # type: ignore[type-arg]
 
 
 def train_topics(paths: list[Path], l2: float = 1.0) -> dict[str, object]:
-    """Each follow-up is a choice among its candidates, the target shared by how much of the
-    subject the follow-up left out each is (1 for the subject itself, the share of it for a part
-    of it); every follow-up weighs one in all, so long conversations do not dominate."""
+    """Each candidate is a row, labelled by how much of the subject the follow-up left out it is
+    (1 for the subject itself, the share of it for a part of it); every follow-up weighs one in
+    all, so long conversations do not dominate."""
     turns = [t for t in _rows(paths) if any(t["labels"])]
-    x = np.vstack([topics.expand(np.array(t["features"])) for t in turns])
-    y = np.concatenate([np.array(t["labels"], dtype=float) / sum(t["labels"]) for t in turns])
-    starts = np.cumsum([0] + [len(t["labels"]) for t in turns[:-1]])
-    beta = fit(x, y, starts, l2)
-    top1 = float(np.mean([t["labels"][int(np.argmax(topics.expand(np.array(t["features"])) @ beta))]
-                          for t in turns]))
-    return {"features": list(topics.MODEL_FEATURES), "weights": _round(beta),
+    x = np.array([f for t in turns for f in t["features"]])
+    y = np.array([float(v) for t in turns for v in t["labels"]])
+    w = np.array([1.0 / len(t["labels"]) for t in turns for _ in t["labels"]])
+    beta = fit(x, y, w, l2)
+    top1 = float(np.mean([t["labels"][int(np.argmax(np.array(t["features"]) @ beta))] for t in turns]))
+    return {"features": list(topics.FEATURES), "weights": _round(beta),
             "trained_on": {"files": [p.name for p in paths], "follow_ups": len(turns), "candidates": len(y),
-                           "l2": l2, "objective": "conditional logit", "top1_on_training_rows": round(top1, 4)}}
+                           "l2": l2, "top1_on_training_rows": round(top1, 4)}}
 
 
 def evaluate_topics(path: Path) -> dict[str, float]:
@@ -70,7 +58,7 @@ def evaluate_topics(path: Path) -> dict[str, float]:
     by the weighting it replaced (names first, then corpus salience halved per turn back and for
     answers), and at best (the candidate closest to the subject)."""
     turns = _rows([path])
-    beta = load_model("topics", topics.MODEL_FEATURES)
+    beta = load_model("topics", topics.FEATURES)
     f = {name: topics.FEATURES.index(name) for name in ("salience", "distance", "answer_only", "entity")}
 
     def salience_decay(x: np.ndarray) -> int:
@@ -78,7 +66,7 @@ def evaluate_topics(path: Path) -> dict[str, float]:
         weight = x[:, f["salience"]] * 0.5 ** (turns_back - 1) * np.where(x[:, f["answer_only"]] > 0, 0.5, 1.0)
         return int(np.argmax(weight + 10 * x[:, f["entity"]]))
 
-    picks = {"learned": lambda x: int(np.argmax(topics.expand(x) @ beta)), "salience_decay": salience_decay}
+    picks = {"learned": lambda x: int(np.argmax(x @ beta)), "salience_decay": salience_decay}
     out = {name: round(float(np.mean([t["labels"][pick(np.array(t["features"]))] for t in turns])), 3)
            for name, pick in picks.items()}
     out["best_possible"] = round(float(np.mean([max(t["labels"]) for t in turns])), 3)

@@ -5,16 +5,15 @@ whole), its names and its single nouns, from the question as resolved and from t
 does the title of the document the last answer came from. What a person leaves out of a
 follow-up is the conversation's subject: a name that the earlier questions repeat, that opens
 them, that the document's title holds, that the passage the last answer came from keeps
-mentioning, that is rare in the corpus. A conditional logit over each follow-up's candidates
-weighs those signals and their pairs; it was trained on conversations built from the reader's
-training part of CMRC 2018 dev and DRCD dev, where the subject taken out of each follow-up is known
+mentioning, that is rare in the corpus. A logistic model weighs those
+signals; it was trained on conversations built from the reader's training part of CMRC 2018 dev
+and DRCD dev, where the subject taken out of each follow-up is known
 (``python -m qa.followup.learn``); its weights ship in ``weights.json``.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -30,10 +29,6 @@ FEATURES = ("bias", "salience", "salience_rank", "distance", "turns_mentioning",
             "answer_only", "entity", "book", "phrase", "single_word", "chars", "opens_question",
             "has_digit", "inside_other", "holds_other", "in_title", "title_only", "in_passage",
             "passage_mentions")
-# the model weighs each feature and each pair of them: whether a mention in the passage means the
-# subject depends on whether it is a name, whether the title holds it, how far back it was said
-PAIRS = tuple(itertools.combinations(range(1, len(FEATURES)), 2))
-MODEL_FEATURES = FEATURES + tuple(f"{FEATURES[i]}*{FEATURES[j]}" for i, j in PAIRS)
 
 
 @dataclass
@@ -138,15 +133,9 @@ def features(cands: dict[str, Candidate], salience: Callable[[str], float]) -> t
     return [cands[k].text for k in keys], np.array(rows, dtype=np.float64).reshape(len(keys), len(FEATURES))
 
 
-def expand(x: np.ndarray) -> np.ndarray:
-    """The features and their pairwise products, as the model reads them."""
-    i, j = np.array(PAIRS).T
-    return np.hstack([x, x[:, i] * x[:, j]])
-
-
 @functools.cache
 def _model() -> np.ndarray:
-    return load_model("topics", MODEL_FEATURES)
+    return load_model("topics", FEATURES)
 
 
 def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], float],
@@ -160,5 +149,5 @@ def ranked(history: list[Turn], resolved: list[str], salience: Callable[[str], f
     if not cands:
         return []
     texts, x = features(cands, salience)
-    scores = expand(x) @ _model()
+    scores = x @ _model()
     return [texts[i] for i in np.argsort(-scores, kind="stable")]
