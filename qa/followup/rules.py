@@ -34,6 +34,7 @@ from qa.followup.text import (
     INTERROGATIVE,
     NOT_REFERRING,
     NOUNISH,
+    QUOTED_END,
     REFERRING,
     SWAP,
     Turn,
@@ -117,10 +118,14 @@ def _without_unit(question: str) -> str:
 
 
 def _referring(question: str) -> tuple[int, int] | None:
-    """Where the first words that point back stand ("它", "该市", "这座城市"), as jieba cuts them."""
+    """Where the first words that point back stand ("它", "该市", "这座城市"), as jieba cuts them.
+    A pointer right after a quotation or a book title points to it, inside the question:
+    "「明日，前至郅支城…」这段文字出自何人的作品？", "《静夜思》这首诗是谁写的？"."""
     tagged = words(question)
     for i, (word, flag, pos) in enumerate(tagged):
         plain = fold(word)
+        if question[:pos].rstrip()[-1:] in QUOTED_END:
+            continue
         if flag.startswith("r") and plain not in NOT_REFERRING and \
                 (plain in REFERRING or (len(plain) == 2 and plain[0] in "该此这那其本")):
             end = pos + len(word)

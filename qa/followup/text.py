@@ -25,6 +25,7 @@ SWAP = re.compile(r"^(?:那么?)?\s*(?P<x>[^，,。？?]{1,16}?)(?:的情况|怎
 BOOK = re.compile(r"《[^》]{1,30}》")
 OPEN_QUOTES = frozenset("“「『\"")
 CLOSE_QUOTES = frozenset("”」』\"")
+QUOTED_END = CLOSE_QUOTES | {"》"}  # what a pointer standing in apposition right after it points to
 QUOTED_MAX = 12  # characters of a quoted term that names something ("“161”工程"), not a quotation
 PUNCTUATION = re.compile(r"[，,。.、；;：:！!？?（）()\s]")
 

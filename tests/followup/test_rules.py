@@ -233,3 +233,10 @@ def test_words_that_only_look_like_pointers_are_kept(salience, question):
     # 其他 (other) and 其中 (among them) point to no topic: "凌源市他城市…" would be nonsense
     r = standalone(salience, question, ("上半年凌源市面向京津冀招商多少次？", "168次"))
     assert question.rstrip("？") in r.question and r.rule != "pronoun"
+
+
+@pytest.mark.parametrize("question", ["「凌源市地区生产总值同比增长」这句话出自哪份报告？", "《静夜思》这首诗是谁写的？"])
+def test_a_pointer_after_a_quotation_points_to_it(salience, question):
+    # "这句话" is the quotation just before it, not the conversation's subject
+    r = standalone(salience, question, ("朝阳市累计脱贫多少人？", None))
+    assert r.rule != "pronoun" and question.rstrip("？") in r.question
