@@ -29,6 +29,7 @@ from qa.folding import fold
 from qa.followup import topics
 from qa.followup.text import (
     BOOK,
+    CLASSIFIERS,
     DEMONSTRATIVE,
     ENTITY,
     INTERROGATIVE,
@@ -117,24 +118,60 @@ def _without_unit(question: str) -> str:
     return question
 
 
-def _referring(question: str) -> tuple[int, int] | None:
-    """Where the first words that point back stand ("它", "该市", "这座城市"), as jieba cuts them.
-    A pointer right after a quotation or a book title points to it, inside the question:
-    "「明日，前至郅支城…」这段文字出自何人的作品？", "《静夜思》这首诗是谁写的？"."""
+@dataclass(frozen=True)
+class Pointer:
+    """Words that point back: where they stand, and the noun that says what kind of thing they
+    mean ("这座城市": 城市, "这个村": 村, "该市": 市; none for 它, 其, 这里)."""
+    start: int
+    end: int
+    noun: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.noun[-1:]
+
+
+def _referring(question: str) -> Pointer | None:
+    """The first words that point back ("它", "该市", "这座城市", "这首诗"), as jieba cuts them. A
+    pointer right after a quotation or a book title points to it, inside the question:
+    "「明日，前至郅支城…」这段文字出自何人的作品？", "《静夜思》这首诗是谁写的？"; so does one of a kind
+    the question names before it ("地处嘉南平原，该平原…", "辽阳市GDP增长5%，该市…")."""
     tagged = words(question)
     for i, (word, flag, pos) in enumerate(tagged):
         plain = fold(word)
         if question[:pos].rstrip()[-1:] in QUOTED_END:
             continue
-        if flag.startswith("r") and plain not in NOT_REFERRING and \
+        counted = _counted(question, tagged, i)
+        if counted:
+            found = Pointer(pos, counted, question[pos + 2:counted])
+        elif flag.startswith("r") and plain not in NOT_REFERRING and \
                 (plain in REFERRING or (len(plain) == 2 and plain[0] in "该此这那其本")):
-            end = pos + len(word)
-            if plain in DEMONSTRATIVE and len(plain) == 1 and i + 1 < len(tagged) and tagged[i + 1][1] == "q":
-                end += len(tagged[i + 1][0])  # 这座城市: the classifier and its noun go too
-                if i + 2 < len(tagged) and tagged[i + 2][1].startswith("n"):
-                    end += len(tagged[i + 2][0])
-            return pos, end
+            after = tagged[i + 1] if i + 1 < len(tagged) else ("", "", 0)
+            if plain in DEMONSTRATIVE and after[1].startswith("n"):  # "该|平原", cut apart
+                found = Pointer(pos, after[2] + len(after[0]), after[0])
+            else:
+                found = Pointer(pos, pos + len(word), word if plain not in REFERRING else "")
+        else:
+            continue
+        before = fold(question[:pos])
+        if found.kind and (fold(found.noun) in before or
+                           any(len(p.text) >= 2 and p.text.endswith(fold(found.kind)) for p in phrases(before))):
+            continue
+        return found
     return None
+
+
+def _counted(question: str, tagged: tuple[tuple[str, str, int], ...], i: int) -> int:
+    """Where "这首诗", "这座城市", "那条河", "该项目" end (a demonstrative, a classifier, its noun),
+    else 0. jieba cuts and tags them every way ("这|首|诗", "这|本书", "这条|河", "这家|公司"), so
+    the characters decide: the noun is the word that covers the character after the classifier."""
+    pos = tagged[i][2]
+    if fold(question[pos:pos + 1]) not in DEMONSTRATIVE or fold(question[pos + 1:pos + 2]) not in CLASSIFIERS:
+        return 0
+    for word, flag, at in tagged[i:]:
+        if at <= pos + 2 < at + len(word):
+            return at + len(word) if flag.startswith(NOUNISH) or at == pos + 1 else 0
+    return 0
 
 
 def _of_kind(subjects: list[str], kind: str) -> str:
@@ -173,20 +210,17 @@ def _holder(topic: str, asked: str) -> str:
     return topic[:end] if end < len(topic) else topic
 
 
-def _pointed(q: str, ref: tuple[int, int], subjects: list[str], asked: str) -> str:
+def _pointed(q: str, ref: Pointer, subjects: list[str], asked: str) -> str:
     """``q`` with the words at ``ref`` that point back replaced by the topic they point to;
-    ``asked``: the last question, as resolved."""
-    rest = q[ref[1]:]
-    pointer = fold(q[ref[0]:ref[1]])
-    head = words(rest)[:1]  # "这个村": the noun after a demonstrative (not after 它/其: "其人口")
-    noun = head[0][0] if head and head[0][1].startswith("n") and pointer in DEMONSTRATIVE else ""
-    kind = (noun or (pointer if pointer not in REFERRING and len(pointer) >= 2 else ""))[-1:]
-    topic = _of_kind(subjects, kind) if kind else subjects[0]
-    if not kind and _owns_measure(rest):
+    ``asked``: the last question, as resolved. A pointer of a kind no topic is of keeps its noun
+    after the topic ("这片森林" in a conversation about 凌源市: 凌源市森林)."""
+    rest = q[ref.end:]
+    topic = _of_kind(subjects, ref.kind) if ref.kind else subjects[0]
+    if not ref.kind and _owns_measure(rest):
         topic = _holder(topic, asked)
-    if noun and topic.endswith(noun):  # with 大西沟村, "这个村" is 大西沟村, not 大西沟村村
-        rest = rest[len(noun):]
-    return q[:ref[0]] + topic + rest
+    if len(ref.noun) >= 2 and not fold(topic).endswith(fold(ref.kind)):
+        topic += q[ref.end - len(ref.noun):ref.end]
+    return q[:ref.start] + topic + rest
 
 
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],

@@ -14,6 +14,8 @@ from qa.reader.evidence import posseg
 REFERRING = frozenset("它们 他们 她们 这里 那里 这儿 那儿 这个 那个 这些 那些 该 此 其 它 他 她 这 那 本".split())
 # words that point at a noun after them ("这个村", "该市" when jieba keeps them apart)
 DEMONSTRATIVE = frozenset("这个 那个 这些 那些 这 那 该 此 本".split())
+# the measure words between a demonstrative and its noun: "这首诗", "这座城市", "那条河"
+CLASSIFIERS = frozenset("个 位 名 首 本 部 篇 份 所 座 家 条 场 件 支 项 片 种 只 张 幅 届 门 栋 台 辆 艘 架 段 句")
 # pronoun-tagged words that hold a demonstrative but point to no topic: "其中" (among them), "其他"
 # (other), "这样" (so), "那么" (then)
 NOT_REFERRING = frozenset("其中 其他 其它 其余 本身 这样 那样 这么 那么 这般 那般 如此".split())

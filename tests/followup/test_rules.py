@@ -240,3 +240,19 @@ def test_a_pointer_after_a_quotation_points_to_it(salience, question):
     # "这句话" is the quotation just before it, not the conversation's subject
     r = standalone(salience, question, ("朝阳市累计脱贫多少人？", None))
     assert r.rule != "pronoun" and question.rstrip("？") in r.question
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("这项工程什么时候投产？", "龙城区高性能膜项目工程什么时候投产？"),  # jieba: 这项|工程
+    ("这个项目什么时候投产？", "龙城区高性能膜项目什么时候投产？"),  # 这个|项目
+    ("这条生产线什么时候投产？", "龙城区高性能膜项目生产线什么时候投产？"),  # 这条 (tagged mq)|生产线
+])
+def test_a_demonstrative_with_a_classifier_points_back_with_its_noun(salience, question, expected):
+    # the classifier goes with the pointer, and a noun no topic is of stays after the topic
+    assert standalone(salience, question, ("龙城区高性能膜项目总投资多少？", "10亿元")).question == expected
+
+
+def test_a_pointer_of_a_kind_the_question_names_points_inside_it(salience):
+    question = "地处辽西的朝阳市，这座城市的森林覆盖率是多少？"
+    r = standalone(salience, question, ("凌源市截至6月末地区生产总值是多少？", "77.6亿元"))
+    assert r.question == question and r.rule != "pronoun"
