@@ -150,7 +150,8 @@ def _referring(question: str) -> Pointer | None:
             if plain in DEMONSTRATIVE and after[1].startswith("n"):  # "该|平原", cut apart
                 found = Pointer(pos, after[2] + len(after[0]), after[0])
             else:
-                found = Pointer(pos, pos + len(word), word if plain not in REFERRING else "")
+                kind = word[1:] if plain not in REFERRING and fold(word[1:]) not in REFERRING else ""
+                found = Pointer(pos, pos + len(word), kind)  # "该市": 市
         else:
             continue
         before = fold(question[:pos])
