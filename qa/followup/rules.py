@@ -52,6 +52,7 @@ MAX_TURNS = 10  # earlier turns looked at
 # the data (bench/bench_conversation.py --split tune).
 OWN_TOPIC_SALIENCE = 1.0
 # what "朝阳市地区生产总值是多少？" asks: the quantity of its phrase, not of a noun after the question word
+PLURAL = frozenset("它们 他们 她们 这些 那些".split())
 QUANTITY = frozenset("多少 几 多大 多长 多高 多远 多久 多重 多深 多宽".split())
 
 
@@ -224,6 +225,13 @@ def _pointed(q: str, ref: Pointer, subjects: list[str], asked: str) -> str:
     return q[:ref.start] + topic + rest
 
 
+def _answered_many(q: str, ref: Pointer, history: list[Turn], resolved: list[str]) -> bool:
+    """Whether a plural pointer ("它们", "这些项目") means the things the last turn answered: its
+    question asked which ones (哪些), and it found them."""
+    plural = fold(q[ref.start:ref.start + 2]) in PLURAL
+    return plural and bool(history and history[-1].answer) and "哪些" in fold(resolved[-1])
+
+
 def _resolve_one(question: str, history: list[Turn], resolved: list[str], salience: Callable[[str], float],
                  last_swap: str | None = None, opening: int = 0, title: str = "",
                  passage: str = "", document: str = "") -> Resolution:
@@ -249,6 +257,8 @@ def _resolve_one(question: str, history: list[Turn], resolved: list[str], salien
             return Resolution(swapped, "swap", new, old)
     subjects = topics.ranked(history, resolved, salience, q, opening, title, passage, document)  # best first
     ref = _referring(q)
+    if ref is not None and _answered_many(q, ref, history, resolved):  # "有哪些…？", then "它们…"
+        return Resolution(_pointed(q, ref, [history[-1].answer or ""], resolved[-1]), "pronoun")
     if ref is not None:  # 它/该市/这里 stand for the conversation's subject
         return Resolution(_pointed(q, ref, subjects, resolved[-1]), "pronoun") if subjects else Resolution(question)
     if not subjects:

@@ -256,3 +256,11 @@ def test_a_pointer_of_a_kind_the_question_names_points_inside_it(salience):
     question = "地处辽西的朝阳市，这座城市的森林覆盖率是多少？"
     r = standalone(salience, question, ("凌源市截至6月末地区生产总值是多少？", "77.6亿元"))
     assert r.question == question and r.rule != "pronoun"
+
+
+def test_a_plural_pointer_after_a_which_ones_question_means_its_answer(salience):
+    earlier = ("龙城区有哪些重大项目进展顺利？", "7万吨高性能膜、嘉寓光伏组件")
+    assert standalone(salience, "它们的总投资是多少？", earlier).question == "7万吨高性能膜、嘉寓光伏组件的总投资是多少？"
+    # a singular pointer, or a question that found nothing, still means the conversation's subject
+    assert "嘉寓" not in standalone(salience, "它的总投资是多少？", earlier).question
+    assert "嘉寓" not in standalone(salience, "它们的总投资是多少？", (earlier[0], None)).question
