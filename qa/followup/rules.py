@@ -51,8 +51,9 @@ MAX_TURNS = 10  # earlier turns looked at
 # least this salient relative to the best topic of the conversation; fitted on the tune part of
 # the data (bench/bench_conversation.py --split tune).
 OWN_TOPIC_SALIENCE = 1.0
-# what "朝阳市地区生产总值是多少？" asks: the quantity of its phrase, not of a noun after the question word
+# pointers that can mean the several things a "哪些" question was answered with
 PLURAL = frozenset("它们 他们 她们 这些 那些".split())
+# what "朝阳市地区生产总值是多少？" asks: the quantity of its phrase, not of a noun after the question word
 QUANTITY = frozenset("多少 几 多大 多长 多高 多远 多久 多重 多深 多宽".split())
 
 
